@@ -1,0 +1,39 @@
+import { ChainError } from "@decai/chain";
+
+/** Where a command writes: human progress goes to stderr, results to stdout (so `--json` pipes cleanly). */
+export type Output = { out: (line: string) => void; err: (line: string) => void };
+
+export const processOutput: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** An input error the user can fix; printed as one line with the fix, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/**
+ * Turns any error into the one line a user sees, and the exit code.
+ *
+ * @example
+ * const code = reportError(error, processOutput);
+ */
+export function reportError(error: unknown, output: Output): number {
+  if (error instanceof ChainError) {
+    output.err(`decai: ${error.message}. ${capitalize(error.hint)}.`);
+    return 1;
+  }
+  if (error instanceof UsageError) {
+    output.err(`decai: ${error.message}`);
+    return 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  output.err(`decai: unexpected error: ${message}`);
+  if (process.env.DECAI_DEBUG && error instanceof Error) output.err(error.stack ?? "");
+  return 1;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,2 @@
+export * from "./relay/index.js";
+export * from "./session/index.js";
