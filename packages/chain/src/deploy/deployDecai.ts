@@ -4,8 +4,10 @@ import {
   BaseError,
   createPublicClient,
   createWalletClient,
+  decodeErrorResult,
   defineChain,
   type Hex,
+  hexToString,
   http,
   InsufficientFundsError,
   isAddress,
@@ -118,7 +120,7 @@ export async function deployDecai(options: DeployDecaiOptions): Promise<DecaiDep
       progress(`deployed ${name} at ${receipt.contractAddress}`);
       return receipt.contractAddress;
     } catch (error) {
-      throw toChainError(error, `deploying ${name} failed`, account.address);
+      throw toChainError(error, `deploying ${name} failed`, account.address, abi);
     }
   }
 
@@ -170,12 +172,22 @@ function accountFromKey(privateKey: Hex) {
   return privateKeyToAccount(privateKey);
 }
 
-function toChainError(error: unknown, what: string, deployer: Address): ChainError {
+function toChainError(error: unknown, what: string, deployer: Address, abi: Abi): ChainError {
   if (error instanceof ChainError) return error;
   if (error instanceof BaseError && error.walk((e) => e instanceof InsufficientFundsError)) {
     return new ChainError(`${what}: ${deployer} cannot pay for gas`, "fund the deployer account and retry", {
       cause: error,
     });
+  }
+  const reverted = error instanceof BaseError ? describeRevert(error, abi) : undefined;
+  if (reverted) {
+    return new ChainError(
+      `${what}: the constructor reverted with ${reverted}`,
+      "fix that parameter and deploy again",
+      {
+        cause: error,
+      },
+    );
   }
   const detail = error instanceof BaseError ? error.shortMessage : String(error);
   return new ChainError(
@@ -185,4 +197,31 @@ function toChainError(error: unknown, what: string, deployer: Address): ChainErr
       cause: error,
     },
   );
+}
+
+/** Decodes a custom-error revert (viem leaves constructor reverts undecoded) into `Name(arg, ...)`. */
+function describeRevert(error: BaseError, abi: Abi): string | undefined {
+  const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as {
+    data?: Hex;
+  } | null;
+  if (!withData?.data || withData.data.length < 10) return undefined;
+  try {
+    const decoded = decodeErrorResult({ abi, data: withData.data });
+    const args = (decoded.args ?? []).map((a) =>
+      typeof a === "string" && /^0x[0-9a-f]{64}$/i.test(a) ? readableBytes32(a as Hex) : String(a),
+    );
+    return `${decoded.errorName}(${args.join(", ")})`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parameter names travel as bytes32 strings; show them as text when they are. */
+function readableBytes32(value: Hex): string {
+  try {
+    const text = hexToString(value, { size: 32 });
+    return /^[\x20-\x7e]+$/.test(text) ? text : value;
+  } catch {
+    return value;
+  }
 }
