@@ -1,0 +1,6 @@
+export {
+  type MinedRelay,
+  type SessionClaimRoot,
+  SessionTree,
+  type SessionTreeOptions,
+} from "./mining/sessionTree.js";
