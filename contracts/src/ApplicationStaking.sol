@@ -48,6 +48,15 @@ abstract contract ApplicationStaking is GatewayStaking {
     event GatewayDelegated(address indexed application, address indexed gateway, uint64 fromSession);
     /// @notice Emitted when `application` ends its delegation to `gateway` before `untilSession`.
     event GatewayUndelegated(address indexed application, address indexed gateway, uint64 untilSession);
+    /// @notice Emitted when the settlement contract pays a settled claim out of `application`'s escrow.
+    event EscrowPaid(
+        address indexed application,
+        address indexed supplier,
+        address indexed source,
+        uint256 supplierAmount,
+        uint256 sourceAmount,
+        uint256 daoAmount
+    );
 
     /// @notice `gateway` is not staked, or is unbonding: it cannot receive delegations.
     error UnknownGateway(address gateway);
@@ -57,6 +66,8 @@ abstract contract ApplicationStaking is GatewayStaking {
     error NotDelegated(address application, address gateway);
     /// @notice The application already delegates to `max` gateways; undelegate from one first.
     error TooManyDelegations(uint256 max);
+    /// @notice `application` escrows `escrow`, less than the `amount` to pay.
+    error InsufficientEscrow(address application, uint256 escrow, uint256 amount);
 
     /// @notice Escrows `amount` payment tokens as an application (or tops up) and adds services to use.
     /// @dev The caller must have approved `amount`. Services it already uses are skipped. The
@@ -158,6 +169,40 @@ abstract contract ApplicationStaking is GatewayStaking {
             }
         }
         emit GatewayUndelegated(msg.sender, gateway, until);
+    }
+
+    /// @notice Pays a settled claim out of `application`'s escrow: `supplierAmount` to the supplier,
+    ///         `sourceAmount` to the service's source and `daoAmount` to `dao`. Only the settlement contract.
+    /// @dev Tokens only move from the escrow to the payees, so the payment token is conserved. Works while
+    ///      the application unbonds: its escrow stays liable until it is withdrawn.
+    /// @param application The paying application.
+    /// @param supplier Receives `supplierAmount`.
+    /// @param source Receives `sourceAmount`.
+    /// @param supplierAmount Supplier share.
+    /// @param sourceAmount Source share.
+    /// @param daoAmount DAO share, sent to `dao`.
+    function payFromEscrow(
+        address application,
+        address supplier,
+        address source,
+        uint256 supplierAmount,
+        uint256 sourceAmount,
+        uint256 daoAmount
+    ) external onlySettlement {
+        ApplicationInfo storage a = _applications[application];
+        uint256 total = supplierAmount + sourceAmount + daoAmount;
+        if (total > a.escrow) revert InsufficientEscrow(application, a.escrow, total);
+        a.escrow -= total;
+        totalApplicationEscrow -= total;
+        emit EscrowPaid(application, supplier, source, supplierAmount, sourceAmount, daoAmount);
+        if (supplierAmount != 0) paymentToken.safeTransfer(supplier, supplierAmount);
+        if (sourceAmount != 0) paymentToken.safeTransfer(source, sourceAmount);
+        if (daoAmount != 0) paymentToken.safeTransfer(dao, daoAmount);
+    }
+
+    /// @notice The escrow `application` holds, in payment token units (0 when none).
+    function applicationEscrow(address application) external view returns (uint256) {
+        return _applications[application].escrow;
     }
 
     /// @inheritdoc IStaking

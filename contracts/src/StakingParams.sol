@@ -49,11 +49,15 @@ abstract contract StakingParams is Governed, IStaking {
     uint256 public totalGatewayStake;
     /// @notice Sum of all application escrows held, in payment token units.
     uint256 public totalApplicationEscrow;
+    /// @notice The contract that settles claims (pays from escrows, slashes suppliers); set once by governance.
+    address public settlement;
 
     /// @notice Emitted when a numeric parameter changes (and once per parameter at deployment).
     event ParameterUpdated(bytes32 indexed name, uint256 value);
     /// @notice Emitted when the DAO address changes (and once at deployment).
     event DaoUpdated(address indexed dao);
+    /// @notice Emitted once, when governance names the settlement contract.
+    event SettlementSet(address indexed settlement);
 
     /// @notice `value` is outside [`min`, `max`] for parameter `name`.
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
@@ -71,6 +75,15 @@ abstract contract StakingParams is Governed, IStaking {
     error UnknownService(bytes32 serviceId);
     /// @notice The account already uses `max` services; remove one first.
     error TooManyServices(uint256 max);
+    /// @notice The settlement contract is already `settlement`; it can be set only once.
+    error SettlementAlreadySet(address settlement);
+    /// @notice Only the settlement contract may do this; `caller` is not it.
+    error NotSettlement(address caller);
+
+    modifier onlySettlement() {
+        if (msg.sender != settlement || msg.sender == address(0)) revert NotSettlement(msg.sender);
+        _;
+    }
 
     constructor(
         address governance_,
@@ -135,6 +148,16 @@ abstract contract StakingParams is Governed, IStaking {
     /// @param value Basis points, at most `MAX_DAO_SHARE_BPS`.
     function setDaoShareBps(uint16 value) external onlyGovernance {
         _setDaoShareBps(value);
+    }
+
+    /// @notice Names the contract allowed to pay out of escrows and slash suppliers (`RelayMining`).
+    /// @dev Once only: a settlement contract that could be swapped would let governance reach every escrow.
+    /// @param value The settlement contract, non-zero.
+    function setSettlement(address value) external onlyGovernance {
+        if (settlement != address(0)) revert SettlementAlreadySet(settlement);
+        if (value == address(0)) revert ZeroAddress();
+        settlement = value;
+        emit SettlementSet(value);
     }
 
     function _setMinSupplierStake(uint256 value) private {

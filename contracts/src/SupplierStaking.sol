@@ -43,6 +43,8 @@ abstract contract SupplierStaking is StakingParams {
     event SupplierUnstaked(address indexed supplier, uint64 withdrawableFromSession);
     /// @notice Emitted when `supplier` takes back its whole stake.
     event SupplierWithdrawn(address indexed supplier, uint256 amount);
+    /// @notice Emitted when the settlement contract moves `amount` of `supplier`'s stake to `to`.
+    event SupplierSlashed(address indexed supplier, uint256 amount, address indexed to);
 
     /// @notice `supplier` already serves `serviceId`; use `updateSupplierEndpoint` to move it.
     error ServiceAlreadyStaked(address supplier, bytes32 serviceId);
@@ -156,6 +158,33 @@ abstract contract SupplierStaking is StakingParams {
         totalSupplierStake -= amount;
         emit SupplierWithdrawn(msg.sender, amount);
         stakeToken.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice Moves up to `amount` of `supplier`'s stake to `to` (the DAO). Only the settlement contract.
+    /// @dev Slashes what is left when the stake is smaller (a supplier that already withdrew loses nothing
+    ///      more). The tokens change hands and are never burned, so the stake token is conserved. Works
+    ///      while the supplier unbonds: that is what the unbonding period is for.
+    /// @param supplier The supplier whose claim was voided.
+    /// @param amount Stake tokens to take.
+    /// @param to Receiver of the slashed tokens, non-zero.
+    /// @return slashed The amount actually taken: min(`amount`, stake).
+    function slashSupplier(address supplier, uint256 amount, address to)
+        external
+        onlySettlement
+        returns (uint256 slashed)
+    {
+        if (to == address(0)) revert ZeroAddress();
+        SupplierInfo storage s = _suppliers[supplier];
+        slashed = amount < s.stake ? amount : s.stake;
+        s.stake -= slashed;
+        totalSupplierStake -= slashed;
+        emit SupplierSlashed(supplier, slashed, to);
+        if (slashed != 0) stakeToken.safeTransfer(to, slashed);
+    }
+
+    /// @notice The stake `supplier` holds, in stake token units (0 when none).
+    function supplierStake(address supplier) external view returns (uint256) {
+        return _suppliers[supplier].stake;
     }
 
     /// @notice A supplier's record.

@@ -62,7 +62,7 @@ describe("deployDecai", () => {
       const attempt = deployDecai({ rpcUrl: anvil.rpcUrl, privateKey: key, params: { daoShareBps: 9_000 } });
       await expect(attempt).rejects.toThrow(ChainError);
       await expect(attempt).rejects.toThrow(
-        /deploying Staking failed: the constructor reverted with ParameterOutOfBounds\(daoShareBps, 9000, 0, 5000\)/,
+        /deploying Staking failed: reverted with ParameterOutOfBounds\(daoShareBps, 9000, 0, 5000\)/,
       );
     } finally {
       await anvil.stop();

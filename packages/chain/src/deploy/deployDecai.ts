@@ -15,6 +15,8 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { ChainError } from "../errors.js";
 import {
+  relayMiningAbi,
+  relayMiningBytecode,
   serviceRegistryAbi,
   serviceRegistryBytecode,
   sessionClockAbi,
@@ -27,18 +29,19 @@ import {
   testTokenBytecode,
 } from "../generated/contracts.js";
 import type { DecaiDeployment } from "./deployment.js";
-import { DEFAULT_PARAMS, type DecaiParams } from "./params.js";
+import { DEFAULT_PARAMS, type DecaiParams, miningParameters } from "./params.js";
 
 /** Options for {@link deployDecai}. */
 export type DeployDecaiOptions = {
   rpcUrl: string;
-  /** Key of the deployer; it pays gas and becomes governance unless `governance` is set. */
+  /** Key of the deployer; it pays gas, wires the contracts together and is their governance unless `governance` is set. */
   privateKey: Hex;
   params?: Partial<DecaiParams>;
   /** Existing ERC-20 for stakes; default: deploy a TestToken ("Decai Stake", DST). */
   stakeToken?: Address;
   /** Existing ERC-20 for payments; default: deploy a TestToken ("Decai Pay", DPT). May equal stakeToken. */
   paymentToken?: Address;
+  /** Governance to hand over to: proposed on every contract once deployed; it must call `acceptGovernance()`. */
   governance?: Address;
   /** Receives the DAO share of settlements; default: governance. */
   dao?: Address;
@@ -109,6 +112,21 @@ export async function deployDecai(options: DeployDecaiOptions): Promise<DecaiDep
   const dao = options.dao ?? governance;
   const deployBlock = await publicClient.getBlockNumber();
 
+  async function send(
+    what: string,
+    request: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] },
+  ) {
+    progress(`${what}...`);
+    try {
+      const hash = await wallet.writeContract(request as never);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success")
+        throw new ChainError(`${what} reverted (tx ${hash})`, "check the deployment parameters");
+    } catch (error) {
+      throw toChainError(error, `${what} failed`, account.address, request.abi);
+    }
+  }
+
   async function deploy(name: string, abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<Address> {
     progress(`deploying ${name}...`);
     try {
@@ -132,12 +150,12 @@ export async function deployDecai(options: DeployDecaiOptions): Promise<DecaiDep
     (await deploy("payment token", testTokenAbi, testTokenBytecode, ["Decai Pay", "DPT", 18]));
   const serviceRegistry = await deploy("ServiceRegistry", serviceRegistryAbi, serviceRegistryBytecode, []);
   const sessionClock = await deploy("SessionClock", sessionClockAbi, sessionClockBytecode, [
-    governance,
+    account.address,
     params.blocksPerSession,
     params.suppliersPerSession,
   ]);
   const staking = await deploy("Staking", stakingAbi, stakingBytecode, [
-    governance,
+    account.address,
     stakeToken,
     paymentToken,
     serviceRegistry,
@@ -150,6 +168,33 @@ export async function deployDecai(options: DeployDecaiOptions): Promise<DecaiDep
     params.daoShareBps,
   ]);
   const sessions = await deploy("Sessions", sessionsAbi, sessionsBytecode, [staking, sessionClock]);
+  const relayMining = await deploy("RelayMining", relayMiningAbi, relayMiningBytecode, [
+    account.address,
+    staking,
+    sessions,
+    miningParameters(params),
+  ]);
+  await send("authorising RelayMining to settle from Staking", {
+    address: staking,
+    abi: stakingAbi,
+    functionName: "setSettlement",
+    args: [relayMining],
+  });
+  if (governance !== account.address) {
+    // Two-step hand-over: the new governance must call acceptGovernance() on each contract.
+    for (const [name, address] of [
+      ["SessionClock", sessionClock],
+      ["Staking", staking],
+      ["RelayMining", relayMining],
+    ] as const) {
+      await send(`proposing ${governance} as governance of ${name}`, {
+        address,
+        abi: stakingAbi,
+        functionName: "proposeGovernance",
+        args: [governance],
+      });
+    }
+  }
 
   return {
     chainId,
@@ -158,7 +203,7 @@ export async function deployDecai(options: DeployDecaiOptions): Promise<DecaiDep
     governance,
     dao,
     params,
-    contracts: { stakeToken, paymentToken, serviceRegistry, sessionClock, staking, sessions },
+    contracts: { stakeToken, paymentToken, serviceRegistry, sessionClock, staking, sessions, relayMining },
   };
 }
 
@@ -181,13 +226,9 @@ function toChainError(error: unknown, what: string, deployer: Address, abi: Abi)
   }
   const reverted = error instanceof BaseError ? describeRevert(error, abi) : undefined;
   if (reverted) {
-    return new ChainError(
-      `${what}: the constructor reverted with ${reverted}`,
-      "fix that parameter and deploy again",
-      {
-        cause: error,
-      },
-    );
+    return new ChainError(`${what}: reverted with ${reverted}`, "fix that parameter and deploy again", {
+      cause: error,
+    });
   }
   const detail = error instanceof BaseError ? error.shortMessage : String(error);
   return new ChainError(

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Address } from "viem";
 import { ChainError } from "../errors.js";
-import type { DecaiParams } from "./params.js";
+import { BIGINT_PARAMS, type DecaiParams } from "./params.js";
 
 /** Where a Decai deployment lives: every contract address plus what it was deployed with. */
 export type DecaiDeployment = {
@@ -20,6 +20,7 @@ export type DecaiDeployment = {
     sessionClock: Address;
     staking: Address;
     sessions: Address;
+    relayMining: Address;
   };
 };
 
@@ -54,15 +55,7 @@ export function loadDeployment(path: string): DecaiDeployment {
     );
   }
   const data = JSON.parse(raw);
-  const p = data.params;
-  return {
-    ...data,
-    deployBlock: BigInt(data.deployBlock),
-    params: {
-      ...p,
-      minSupplierStake: BigInt(p.minSupplierStake),
-      minGatewayStake: BigInt(p.minGatewayStake),
-      minApplicationStake: BigInt(p.minApplicationStake),
-    },
-  };
+  const params = { ...data.params };
+  for (const name of BIGINT_PARAMS) params[name] = BigInt(params[name]);
+  return { ...data, deployBlock: BigInt(data.deployBlock), params };
 }
