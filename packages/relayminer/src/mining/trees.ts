@@ -1,0 +1,78 @@
+import { join } from "node:path";
+import type { RelayDomainInput, ServiceComputeUnits } from "@decai/core";
+import type { FsyncPolicy } from "@decai/smst";
+import type { Address, Hex } from "viem";
+import { SessionTree } from "./sessionTree.js";
+
+/** The difficulty target of a service in a session (`RelayMining.targetAt`). */
+export type TargetFn = (serviceId: Hex, session: bigint) => bigint;
+
+/** Which tree: one per (application, service, session). */
+export type SessionTreeKey = { application: Address; serviceId: Hex; session: bigint };
+
+/** An open session tree and the target it mines against. */
+export type OpenSessionTree = SessionTreeKey & { tree: SessionTree; target: bigint };
+
+/**
+ * The supplier's session trees, opened on first use: under `dir/<session>/<application>-<serviceId>.smst` (crash
+ * safe, re-opened after a restart with what was mined before), or in memory without `dir`. The claim/proof
+ * lifecycle iterates `list()` to claim each tree once its session is over.
+ *
+ * @example
+ * const trees = new SessionTrees({ domain, target: () => 2n ** 256n - 1n, dir: ".decai/trees" });
+ * const { tree, target } = await trees.get({ application, serviceId, session }, service);
+ * await tree.add(relay);
+ */
+export class SessionTrees {
+  readonly #open = new Map<string, Promise<OpenSessionTree>>();
+
+  constructor(
+    private readonly options: {
+      domain: RelayDomainInput;
+      target: TargetFn;
+      dir?: string;
+      fsync?: FsyncPolicy;
+    },
+  ) {}
+
+  /** The tree of `key`, opened (or re-opened from disk) with `service`'s compute units on first use. */
+  get(key: SessionTreeKey, service: ServiceComputeUnits): Promise<OpenSessionTree> {
+    const id = `${key.session}/${key.application}-${key.serviceId}`.toLowerCase();
+    let open = this.#open.get(id);
+    if (!open) {
+      const target = this.options.target(key.serviceId, key.session);
+      const { dir, domain, fsync } = this.options;
+      open = SessionTree.open({
+        domain,
+        service,
+        target,
+        ...(dir ? { path: join(dir, `${id}.smst`) } : {}),
+        ...(fsync ? { fsync } : {}),
+      }).then((tree) => ({ ...key, tree, target }));
+      // A failed open (disk full, corrupt log) must not poison the key forever.
+      open.catch(() => this.#open.delete(id));
+      this.#open.set(id, open);
+    }
+    return open;
+  }
+
+  /** Every tree opened so far. */
+  async list(): Promise<OpenSessionTree[]> {
+    return Promise.all(this.#open.values());
+  }
+
+  /** Closes (flushes) and forgets the tree of `key`; its file stays for claims and proofs. */
+  async close(key: SessionTreeKey): Promise<void> {
+    const id = `${key.session}/${key.application}-${key.serviceId}`.toLowerCase();
+    const open = this.#open.get(id);
+    this.#open.delete(id);
+    if (open) await (await open).tree.close();
+  }
+
+  /** Closes every tree. */
+  async closeAll(): Promise<void> {
+    const all = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.all(all.map(async (open) => (await open).tree.close()));
+  }
+}
