@@ -12,3 +12,4 @@ export { type DecaiDeployment, loadDeployment, saveDeployment } from "./deploy/d
 export { DEFAULT_PARAMS, type DecaiParams } from "./deploy/params.js";
 export { ChainError } from "./errors.js";
 export * from "./generated/contracts.js";
+export * from "./indexer/index.js";

@@ -24,6 +24,20 @@ export {
   signRelayResponse,
 } from "./sign.js";
 export {
+  decodeRelayRequestHeader,
+  decodeRelayResponseHeader,
+  encodeRelayRequestHeader,
+  encodeRelayResponseHeader,
+  formatRelayResponseEvent,
+  RelayTransportError,
+  relayRequestHeaderName,
+  relayResponseEventName,
+  relayResponseHeaderName,
+  type SignedRelayRequest,
+  type SignedRelayResponse,
+  splitRelayResponseEvent,
+} from "./transport.js";
+export {
   relayDomainName,
   relayDomainSeparator,
   relayDomainVersion,

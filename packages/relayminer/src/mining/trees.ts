@@ -4,8 +4,11 @@ import type { FsyncPolicy } from "@decai/smst";
 import type { Address, Hex } from "viem";
 import { SessionTree } from "./sessionTree.js";
 
-/** The difficulty target of a service in a session (`RelayMining.targetAt`). */
-export type TargetFn = (serviceId: Hex, session: bigint) => bigint;
+/**
+ * The difficulty target of a service in a session (`RelayMining.targetAt`). Called once per tree opened, so it
+ * may read the chain: it is final once the session has started.
+ */
+export type TargetFn = (serviceId: Hex, session: bigint) => bigint | Promise<bigint>;
 
 /** Which tree: one per (application, service, session). */
 export type SessionTreeKey = { application: Address; serviceId: Hex; session: bigint };
@@ -40,15 +43,18 @@ export class SessionTrees {
     const id = `${key.session}/${key.application}-${key.serviceId}`.toLowerCase();
     let open = this.#open.get(id);
     if (!open) {
-      const target = this.options.target(key.serviceId, key.session);
       const { dir, domain, fsync } = this.options;
-      open = SessionTree.open({
-        domain,
-        service,
-        target,
-        ...(dir ? { path: join(dir, `${id}.smst`) } : {}),
-        ...(fsync ? { fsync } : {}),
-      }).then((tree) => ({ ...key, tree, target }));
+      open = (async () => {
+        const target = await this.options.target(key.serviceId, key.session);
+        const tree = await SessionTree.open({
+          domain,
+          service,
+          target,
+          ...(dir ? { path: join(dir, `${id}.smst`) } : {}),
+          ...(fsync ? { fsync } : {}),
+        });
+        return { ...key, tree, target };
+      })();
       // A failed open (disk full, corrupt log) must not poison the key forever.
       open.catch(() => this.#open.delete(id));
       this.#open.set(id, open);

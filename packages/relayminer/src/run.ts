@@ -1,0 +1,150 @@
+import { join } from "node:path";
+import { ChainIndexer, relayMiningAbi, sessionClockAbi } from "@decai/chain";
+import { createPublicClient, createWalletClient, defineChain, type Hex, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { describeConfig, type RelayMinerConfig } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { escrowCap } from "./meter.js";
+import { MetricsRegistry } from "./metrics.js";
+import { SessionLifecycle } from "./mining/lifecycle.js";
+import { RelayMiner } from "./server.js";
+
+/** A running RelayMiner with the indexer that feeds it and the lifecycle that claims its work. */
+export type RunningRelayMiner = {
+  miner: RelayMiner;
+  indexer: ChainIndexer;
+  lifecycle: SessionLifecycle;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Wires a RelayMiner from its configuration: a viem client, a `ChainIndexer` loaded before the first relay is
+ * accepted, the protocol parameters read from RelayMining (payment per compute unit, pending sessions, the grace
+ * before claims open, each session's difficulty), the escrow-based meter cap, the claim/proof/settle lifecycle,
+ * metrics (with the indexer's sync state) and JSON logs.
+ *
+ * @example
+ * const { miner, stop } = await runRelayMiner(loadConfig());
+ * process.on("SIGTERM", stop);
+ */
+export async function runRelayMiner(
+  config: RelayMinerConfig,
+  options: { logger?: Logger } = {},
+): Promise<RunningRelayMiner> {
+  const log = options.logger ?? createLogger({ level: config.logLevel });
+  log.info("starting relayminer", describeConfig(config));
+  const transport = http(config.rpcUrl, { retryCount: 2, timeout: 10_000 });
+  const client = createPublicClient({ transport });
+  const chainId = await client.getChainId();
+  const mining = (functionName: string, args: readonly unknown[] = []) =>
+    client.readContract({
+      address: config.verifyingContract,
+      abi: relayMiningAbi,
+      functionName,
+      args,
+    } as never);
+  const currentSession = await client.readContract({
+    address: config.contracts.sessionClock,
+    abi: sessionClockAbi,
+    functionName: "currentSession",
+  });
+  const paymentPerComputeUnit =
+    config.paymentPerComputeUnit ?? ((await mining("paymentPerComputeUnit")) as bigint);
+  const pendingSessions =
+    config.pendingSessions ?? ((await mining("pendingSessions", [currentSession])) as bigint);
+  // Relays of a session are served until its claim window opens, never after: later ones could not be claimed.
+  const graceBlocks = config.graceBlocks ?? Number((await mining("claimWindowOpenOffsetBlocks")) as bigint);
+  const targets = new Map<string, Promise<bigint>>();
+  const target = (serviceId: Hex, session: bigint) => {
+    if (config.target !== undefined) return config.target;
+    const id = `${serviceId}/${session}`;
+    let known = targets.get(id);
+    if (!known) {
+      known = mining("targetAt", [serviceId, session]) as Promise<bigint>;
+      known.catch(() => targets.delete(id));
+      targets.set(id, known);
+    }
+    return known;
+  };
+  const metrics = new MetricsRegistry();
+  const syncErrors = metrics.counter("decai_chain_sync_errors_total", "Failed chain polls.");
+  const indexer = await ChainIndexer.start({
+    client,
+    contracts: config.contracts,
+    serviceIds: config.services.map((s) => s.id),
+    fromBlock: config.fromBlock,
+    pollIntervalMs: config.pollIntervalMs,
+    onError: (error) => {
+      syncErrors.inc();
+      log.warn("chain poll failed", { error });
+    },
+  });
+  metrics.gauge("decai_chain_synced_block", "Last block the chain cache reflects.", [], () =>
+    Number(indexer.syncedBlock),
+  );
+  const miner = await RelayMiner.start({
+    supplierKey: config.supplierKey,
+    chain: indexer.state,
+    domain: { chainId, verifyingContract: config.verifyingContract },
+    services: config.services.map((s) => ({
+      id: s.id,
+      backend: { url: s.backend, ...(s.headers ? { headers: s.headers } : {}) },
+    })),
+    cap: escrowCap(indexer.state, { pendingSessions, paymentPerComputeUnit }),
+    target,
+    dataDir: config.dataDir,
+    fsync: config.fsync,
+    graceBlocks,
+    maxBodyBytes: config.maxBodyBytes,
+    backendTimeoutMs: config.backendTimeoutMs,
+    host: config.host,
+    port: config.port,
+    logger: log,
+    metrics,
+    health: () => {
+      const lastSyncMsAgo = Date.now() - indexer.lastPollAt;
+      // Polls that keep failing leave the cache behind the chain: sessions and stakes may be stale.
+      const stale = lastSyncMsAgo > 10 * config.pollIntervalMs + 10_000;
+      return {
+        chainId,
+        syncedBlock: indexer.syncedBlock,
+        lastSyncMsAgo,
+        ...(stale ? { status: "stale" } : {}),
+      };
+    },
+  });
+  const chain = defineChain({
+    id: chainId,
+    name: `chain-${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.rpcUrl] } },
+  });
+  const lifecycle = new SessionLifecycle({
+    chain: {
+      publicClient: client,
+      walletClient: createWalletClient({
+        account: privateKeyToAccount(config.supplierKey),
+        chain,
+        transport,
+      }),
+      relayMining: config.verifyingContract,
+    },
+    contracts: config.contracts,
+    trees: miner.trees,
+    dir: join(config.dataDir, "trees"),
+    log: log.child({ component: "lifecycle" }),
+    pollMs: config.pollIntervalMs,
+  });
+  lifecycle.start();
+  return {
+    miner,
+    indexer,
+    lifecycle,
+    stop: async () => {
+      indexer.stop();
+      await lifecycle.stop();
+      await miner.stop();
+      log.info("relayminer stopped");
+    },
+  };
+}
