@@ -134,6 +134,7 @@ export async function runRelayMiner(
     dir: join(config.dataDir, "trees"),
     log: log.child({ component: "lifecycle" }),
     pollMs: config.pollIntervalMs,
+    metrics,
   });
   lifecycle.start();
   return {

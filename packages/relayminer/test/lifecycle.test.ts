@@ -9,6 +9,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/log.js";
+import { MetricsRegistry } from "../src/metrics.js";
 import type { ClaimRecord } from "../src/mining/claimState.js";
 import { SessionLifecycle } from "../src/mining/lifecycle.js";
 import { SessionTrees } from "../src/mining/trees.js";
@@ -54,9 +55,15 @@ describe("SessionLifecycle", () => {
       }),
       relayMining: contracts.relayMining,
     };
+    const registries: MetricsRegistry[] = [];
     const start = () => {
       const trees = new SessionTrees({ domain, target: () => maxUint256, dir });
-      return { trees, lifecycle: new SessionLifecycle({ chain, contracts, trees, dir, log, retryMs: 1 }) };
+      const metrics = new MetricsRegistry();
+      registries.push(metrics);
+      return {
+        trees,
+        lifecycle: new SessionLifecycle({ chain, contracts, trees, dir, log, retryMs: 1, metrics }),
+      };
     };
 
     // The lifecycle records the session's seed itself.
@@ -116,6 +123,19 @@ describe("SessionLifecycle", () => {
     expect(readdirSync(join(dir, String(session)))).toEqual([]);
     expect(existsSync(join(dir, String(session)))).toBe(true);
     expect(lines.some((l) => l.includes('"msg":"waiting"'))).toBe(true);
+    // The first process claimed; the restarted one proved and settled.
+    expect(registries[0]?.render()).toMatch(
+      new RegExp(`^decai_claims_total\\{service="${serviceId}"\\} 1$`, "m"),
+    );
+    const text = registries.at(-1)?.render() ?? "";
+    expect(text).toMatch(new RegExp(`^decai_proofs_total\\{service="${serviceId}"\\} 1$`, "m"));
+    expect(text).toMatch(new RegExp(`^decai_claims_settled_total\\{service="${serviceId}"\\} 1$`, "m"));
+    expect(text).toMatch(
+      new RegExp(
+        `^decai_settled_amount_total\\{service="${serviceId}"\\} ${last?.outcome?.settledAmount}$`,
+        "m",
+      ),
+    );
     expect(lines.some((l) => l.includes('"msg":"recorded session seed"'))).toBe(true);
   }, 120_000);
 });

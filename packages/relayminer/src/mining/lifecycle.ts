@@ -2,6 +2,7 @@ import { relayMiningAbi, serviceRegistryAbi, sessionClockAbi } from "@decai/chai
 import type { ServiceComputeUnits } from "@decai/core";
 import type { Address, Hex } from "viem";
 import type { Logger } from "../log.js";
+import { type Counter, MetricsRegistry } from "../metrics.js";
 import { type ClaimRecord, ClaimStateStore } from "./claimState.js";
 import {
   type ClaimOutcome,
@@ -26,6 +27,8 @@ export type SessionLifecycleOptions = {
   /** First retry delay after a failed step, doubled up to `maxRetryMs`. Default 1000 / 60000 ms. */
   retryMs?: number;
   maxRetryMs?: number;
+  /** Where to count claims, proofs, settlements and failed steps (the RelayMiner's `/metrics`). */
+  metrics?: MetricsRegistry;
 };
 
 const CLAIM_SETTLED = 3;
@@ -49,11 +52,31 @@ export class SessionLifecycle {
   readonly #retry = new Map<string, { attempts: number; at: number }>();
   readonly #waiting = new Map<string, string>();
   #seededSession = -1n;
+  readonly #counters: Record<"claims" | "proofs" | "settled" | "voided" | "paid" | "failures", Counter>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
   constructor(private readonly options: SessionLifecycleOptions) {
     this.#store = new ClaimStateStore(options.dir);
+    const registry = options.metrics ?? new MetricsRegistry();
+    this.#counters = {
+      claims: registry.counter("decai_claims_total", "Claims submitted.", ["service"]),
+      proofs: registry.counter("decai_proofs_total", "Closest proofs submitted.", ["service"]),
+      settled: registry.counter("decai_claims_settled_total", "Claims settled and paid.", ["service"]),
+      voided: registry.counter("decai_claims_voided_total", "Claims voided for a missing proof.", [
+        "service",
+      ]),
+      paid: registry.counter(
+        "decai_settled_amount_total",
+        "Payment-token base units paid out by settled claims (supplier, source and DAO parts).",
+        ["service"],
+      ),
+      failures: registry.counter(
+        "decai_claim_step_failures_total",
+        "Claim, proof or settle steps that failed.",
+        ["stage"],
+      ),
+    };
   }
 
   /** Starts polling the chain. */
@@ -155,6 +178,7 @@ export class SessionLifecycle {
       const { tree } = await this.options.trees.get(record, await this.#service(record.serviceId));
       if (tree.size === 0) return this.#finish({ ...record, stage: "settled" });
       const outcome = await claimSession(this.options.chain, record, tree);
+      this.#counters.claims.inc({ service: record.serviceId });
       this.options.log.info("claimed", {
         ...record,
         key: outcome.key,
@@ -183,6 +207,7 @@ export class SessionLifecycle {
       if (next < claim.proofWindowClose) {
         const { tree } = await this.options.trees.get(record, await this.#service(record.serviceId));
         const proved = await proveSession(this.options.chain, outcome, tree);
+        if (proved.proven) this.#counters.proofs.inc({ service: record.serviceId });
         this.options.log.info(proved.proven ? "proof submitted" : "no proof required", {
           ...record,
           key: outcome.key,
@@ -196,6 +221,13 @@ export class SessionLifecycle {
     if (next < claim.proofWindowClose)
       return this.#wait(record, `settlement from block ${claim.proofWindowClose}`);
     const settled = await settleSession(this.options.chain, outcome);
+    const labels = { service: record.serviceId };
+    if (settled.voided) this.#counters.voided.inc(labels);
+    else {
+      this.#counters.settled.inc(labels);
+      // Counters hold numbers; amounts beyond 2^53 base units lose precision here, never on-chain.
+      this.#counters.paid.inc(labels, Number(settled.settledAmount ?? 0n));
+    }
     this.options.log.info(settled.voided ? "claim voided" : "settled", {
       ...record,
       key: outcome.key,
