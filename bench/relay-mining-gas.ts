@@ -161,9 +161,9 @@ try {
     "# Relay mining gas by tree size",
     "",
     `Measured ${new Date().toISOString()} on anvil (real contracts, real signed relays, every claim proven).`,
-    "Ratios are against the smallest tree. Claim and settle must stay flat; proof gas grows with depth (log2 leaves).",
+    "Ratios are against the smallest tree. Claim and settle must stay flat; proof gas grows with the tree depth, about log2(leaves).",
     "",
-    "| leaves | depth | claim gas | proof gas | settle gas | claim × | proof × | settle × |",
+    "| leaves | ⌈log2 leaves⌉ | claim gas | proof gas | settle gas | claim × | proof × | settle × |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map(
       (r) =>
