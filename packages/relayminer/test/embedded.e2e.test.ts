@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { relayMiningAbi, saveDeployment } from "@decai/chain";
+import { saveDeployment } from "@decai/chain";
 import { startNetwork } from "@decai/chain/testing";
 import {
   computeRequestDigest,
@@ -27,6 +27,7 @@ import type { Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, loadConfig, type RunningRelayMiner, runRelayMiner } from "../src/index.js";
+import { mineUntilClaimFinal } from "./helpers/settlement.js";
 
 // The supplier side for real: llama.cpp (node-llama-cpp) serving the generated tiny model, a RelayMiner in front
 // of it on a real chain, every OpenAI endpoint relayed with a verifiable receipt, and the mined relays claimed,
@@ -172,25 +173,12 @@ describe("RelayMiner in front of the embedded llama.cpp backend", () => {
     expect(vector.length).toBeGreaterThan(0);
 
     // The lifecycle claims, proves and settles the four relays by itself while blocks go by.
-    const claimKey = await net.publicClient.readContract({
-      address: net.contracts.relayMining,
-      abi: relayMiningAbi,
-      functionName: "claimKey",
-      args: [privateKeyToAddress(key(2)), privateKeyToAddress(key(3)), service, session],
+    const claim = await mineUntilClaimFinal(net, {
+      supplier: privateKeyToAddress(key(2)),
+      application: privateKeyToAddress(key(3)),
+      serviceId: service,
+      session,
     });
-    const getClaim = () =>
-      net.publicClient.readContract({
-        address: net.contracts.relayMining,
-        abi: relayMiningAbi,
-        functionName: "getClaim",
-        args: [claimKey],
-      });
-    let claim = await getClaim();
-    for (let i = 0; i < 600 && claim.status < 3; i++) {
-      await net.testClient.mine({ blocks: 1 });
-      await new Promise((r) => setTimeout(r, 40));
-      claim = await getClaim();
-    }
     expect(claim.rootCount).toBe(4n);
     expect(claim.status).toBe(3); // Settled, after a proof (every claim must be proven here)
   }, 240_000);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { relayMiningAbi, saveDeployment } from "@decai/chain";
+import { saveDeployment } from "@decai/chain";
 import { startNetwork } from "@decai/chain/testing";
 import {
   computeRequestDigest,
@@ -20,6 +20,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { SessionTree } from "../src/mining/sessionTree.js";
 import { type MockBackend, startMockBackend } from "./helpers/backend.js";
+import { mineUntilClaimFinal } from "./helpers/settlement.js";
 
 const MAIN = join(import.meta.dirname, "..", "src", "main.ts");
 const TSX = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
@@ -143,25 +144,12 @@ describe("RelayMiner restart", () => {
     });
     for (const relay of acknowledged) await expected.add(relay);
 
-    const claimKey = await net.publicClient.readContract({
-      address: net.contracts.relayMining,
-      abi: relayMiningAbi,
-      functionName: "claimKey",
-      args: [privateKeyToAddress(key(2)), privateKeyToAddress(key(3)), service, session],
+    const claim = await mineUntilClaimFinal(net, {
+      supplier: privateKeyToAddress(key(2)),
+      application: privateKeyToAddress(key(3)),
+      serviceId: service,
+      session,
     });
-    const getClaim = () =>
-      net.publicClient.readContract({
-        address: net.contracts.relayMining,
-        abi: relayMiningAbi,
-        functionName: "getClaim",
-        args: [claimKey],
-      });
-    let claim = await getClaim();
-    for (let i = 0; i < 400 && claim.status < 3; i++) {
-      await net.testClient.mine({ blocks: 1 });
-      await new Promise((r) => setTimeout(r, 60));
-      claim = await getClaim();
-    }
     const root = expected.claimRoot();
     expect(claim.rootCount).toBe(25n);
     expect(claim.rootHash).toBe(root.rootHash);
