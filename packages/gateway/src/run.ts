@@ -1,0 +1,68 @@
+import { describeConfig, type GatewayConfig } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { Gateway } from "./server.js";
+import { PostgresStore } from "./store/postgres.js";
+import { SqliteStore } from "./store/sqlite.js";
+import type { GatewayStore } from "./store/types.js";
+import { createHttpUpstream } from "./upstream/http.js";
+import type { Upstream } from "./upstream/types.js";
+
+/** A running gateway and how to stop it (closing its store too). */
+export type RunningGateway = { gateway: Gateway; stop: () => Promise<void> };
+
+/**
+ * Opens the configured store, builds the upstream and starts the gateway. `upstream` replaces the configured
+ * HTTP passthrough (the lead's Decai-network upstream plugs in here).
+ *
+ * @example
+ * const { gateway, stop } = await runGateway(loadConfig({ argv: process.argv.slice(3) }));
+ * process.on("SIGTERM", stop);
+ */
+export async function runGateway(
+  config: GatewayConfig,
+  options: { logger?: Logger; upstream?: Upstream } = {},
+): Promise<RunningGateway> {
+  const log = options.logger ?? createLogger({ level: config.logLevel });
+  log.info("starting gateway", describeConfig(config));
+  const store: GatewayStore =
+    config.database.kind === "postgres"
+      ? await PostgresStore.connect({ connectionString: config.database.url })
+      : SqliteStore.open(config.database.path);
+  const prices = config.prices;
+  try {
+    const gateway = await Gateway.start({
+      store,
+      upstream:
+        options.upstream ??
+        createHttpUpstream({
+          baseUrl: config.upstream.baseUrl,
+          ...(config.upstream.apiKey ? { apiKey: config.upstream.apiKey } : {}),
+          ...(config.upstream.models ? { models: config.upstream.models } : {}),
+        }),
+      ...(prices ? { pricing: (model: string) => prices[model] } : {}),
+      marginBps: config.marginBps,
+      aliases: config.aliases,
+      ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+      ...(config.keySecret ? { keySecret: config.keySecret } : {}),
+      maxBodyBytes: config.maxBodyBytes,
+      defaultMaxTokens: config.defaultMaxTokens,
+      modelsCacheMs: config.modelsCacheMs,
+      host: config.host,
+      port: config.port,
+      logger: log,
+    });
+    if (!config.adminToken) log.warn("admin API off: set DECAI_GATEWAY_ADMIN_TOKEN to manage keys");
+    return {
+      gateway,
+      stop: async () => {
+        await gateway.stop();
+        await options.upstream?.close?.();
+        await store.close();
+        log.info("gateway stopped");
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
