@@ -59,6 +59,7 @@ export { Gateway, type GatewayOptions } from "./server.js";
 export { PostgresStore } from "./store/postgres.js";
 export { SqliteStore } from "./store/sqlite.js";
 export type { GatewayStore, Reservation, Settlement } from "./store/types.js";
+export { createDecaiUpstream, type DecaiService, type DecaiUpstreamOptions } from "./upstream/decai.js";
 export { createHttpUpstream, type HttpUpstreamOptions } from "./upstream/http.js";
 export { sseEvents } from "./upstream/sse.js";
 export {

@@ -1,0 +1,152 @@
+import { toServiceId } from "@decai/core";
+import { AllSuppliersFailedError, type DecaiClient, NoSessionError, RelayError } from "@decai/sdk";
+import type { Address, Hex } from "viem";
+import type { TokenUsage } from "../pricing.js";
+import type { Endpoint } from "../usage.js";
+import {
+  type Upstream,
+  UpstreamError,
+  type UpstreamModel,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from "./types.js";
+
+/** A service the gateway sells, as registered on-chain. */
+export type DecaiService = {
+  /** The service name, which is the OpenAI `model` id (e.g. "tiny-llama"). */
+  name: string;
+  source?: Address;
+  weightsDigest?: Hex;
+};
+
+/** Options of {@link createDecaiUpstream}. */
+export type DecaiUpstreamOptions = {
+  /** Signs with the gateway's key and routes by QoS; its `application` is the app the gateway acts for. */
+  client: DecaiClient;
+  /** The services offered (the registry's, or a chosen subset). */
+  services: readonly DecaiService[] | (() => Promise<readonly DecaiService[]>);
+};
+
+const paths: Record<Endpoint, string> = {
+  "chat.completions": "/v1/chat/completions",
+  completions: "/v1/completions",
+  embeddings: "/v1/embeddings",
+};
+
+const usageOf = (usage: { inputTokens: number; outputTokens: number } | undefined): TokenUsage | undefined =>
+  usage ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } : undefined;
+
+/**
+ * The gateway's upstream on the Decai network: every call is a signed relay to one of the session's suppliers,
+ * picked, retried and hedged by the SDK's `DecaiClient` (the same QoS code sovereign applications use), and billed
+ * from the supplier's signed receipt.
+ *
+ * @example
+ * const client = DecaiClient.fromDeployment({ client: publicClient, deployment, signerKey: gatewayKey, application });
+ * const upstream = createDecaiUpstream({ client, services: [{ name: "tiny-llama" }] });
+ * const gateway = await Gateway.start({ store, upstream });
+ */
+export function createDecaiUpstream(options: DecaiUpstreamOptions): Upstream {
+  const { client } = options;
+  const services = async () =>
+    typeof options.services === "function" ? options.services() : options.services;
+
+  return {
+    async models() {
+      const list: UpstreamModel[] = [];
+      for (const service of await services()) {
+        const serviceId = toServiceId(service.name);
+        let suppliers = 0;
+        try {
+          suppliers = (await client.sessions.suppliers(client.application, serviceId)).length;
+        } catch (error) {
+          if (!(error instanceof NoSessionError)) throw error;
+        }
+        list.push({
+          id: service.name,
+          suppliers,
+          serviceId,
+          ...(service.source ? { source: service.source } : {}),
+          ...(service.weightsDigest ? { weightsDigest: service.weightsDigest } : {}),
+        });
+      }
+      return list;
+    },
+
+    async call(request: UpstreamRequest): Promise<UpstreamResponse> {
+      const sort = request.preferences.sort === "throughput" ? "throughput" : "latency";
+      let result: Awaited<ReturnType<DecaiClient["relay"]>>;
+      try {
+        result = await client.relay({
+          body: request.body,
+          path: paths[request.endpoint],
+          service: toServiceId(request.model),
+          sort,
+          signal: request.signal,
+        });
+      } catch (error) {
+        throw toUpstreamError(error, request.model);
+      }
+      if (!result.stream) {
+        return {
+          stream: false,
+          body: JSON.parse(result.body.toString("utf8")),
+          supplier: result.supplier,
+          ...(result.receipt.usage ? { usage: usageOf(result.receipt.usage) as TokenUsage } : {}),
+        };
+      }
+      const stream = result;
+      let usage: TokenUsage | undefined;
+      async function* chunks() {
+        for await (const event of stream) {
+          if (event.event && event.event !== "message") continue;
+          if (event.data === "[DONE]" || event.data === "") continue;
+          yield JSON.parse(event.data) as Record<string, unknown>;
+        }
+        // The signed receipt is the authoritative usage; the stream has ended, so it is there.
+        usage = usageOf((await stream.receipt).usage);
+      }
+      return {
+        stream: true,
+        chunks: chunks(),
+        supplier: stream.supplier,
+        final: () => ({ ...(usage ? { usage } : {}), supplier: stream.supplier }),
+      };
+    },
+  };
+}
+
+function toUpstreamError(error: unknown, model: string): UpstreamError {
+  if (error instanceof NoSessionError) {
+    return new UpstreamError("unavailable", `no session of ${model} can be served now: ${error.message}`);
+  }
+  if (error instanceof AllSuppliersFailedError) {
+    return new UpstreamError(
+      "unavailable",
+      `no supplier of ${model} could serve the request: ${error.message}`,
+    );
+  }
+  if (
+    error instanceof RelayError &&
+    !error.retryable &&
+    error.status &&
+    error.status >= 400 &&
+    error.status < 500
+  ) {
+    let body: { error?: { message?: string; type?: string; param?: string | null; code?: string | null } } =
+      {};
+    try {
+      body = JSON.parse(error.body ?? "{}");
+    } catch {}
+    return new UpstreamError(
+      "rejected",
+      error.message,
+      error.status,
+      body.error ?? { message: error.message },
+    );
+  }
+  return new UpstreamError(
+    "failed",
+    `relaying ${model} failed: ${(error as Error)?.message ?? String(error)}`,
+  );
+}
