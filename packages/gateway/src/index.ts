@@ -61,6 +61,7 @@ export { SqliteStore } from "./store/sqlite.js";
 export type { GatewayStore, Reservation, Settlement } from "./store/types.js";
 export { createDecaiUpstream, type DecaiService, type DecaiUpstreamOptions } from "./upstream/decai.js";
 export { createHttpUpstream, type HttpUpstreamOptions } from "./upstream/http.js";
+export { connectDecaiNetwork, type DecaiNetworkOptions } from "./upstream/network.js";
 export { sseEvents } from "./upstream/sse.js";
 export {
   type RoutingPreferences,

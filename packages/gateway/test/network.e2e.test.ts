@@ -13,12 +13,11 @@ import {
   type EmbeddedBackend,
 } from "@decai/llm";
 import { createLogger, loadConfig, type RunningRelayMiner, runRelayMiner } from "@decai/relayminer";
-import { DecaiClient } from "@decai/sdk";
 import OpenAI from "openai";
 import type { Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDecaiUpstream, createKey, Gateway, SqliteStore } from "../src/index.js";
+import { connectDecaiNetwork, createKey, Gateway, SqliteStore } from "../src/index.js";
 
 /** A free TCP port on loopback (suppliers must publish their endpoint on-chain before they listen). */
 async function freePort(): Promise<number> {
@@ -110,17 +109,17 @@ describe("gateway over the Decai network", () => {
       const config = loadConfig({ argv: ["--config", join(dir, `supplier-${s}.json`)], env: {} });
       miners.push(await runRelayMiner(config, { logger: createLogger({ level: "error", write: () => {} }) }));
     }
-    const client = DecaiClient.fromDeployment({
+    const { upstream, pricing } = connectDecaiNetwork({
       client: net.publicClient,
       deployment: net.deployment,
-      signerKey: key(5),
+      gatewayKey: key(5),
       application: privateKeyToAddress(key(6)),
-      defaultMaxTokens: 16,
     });
     store = SqliteStore.open(join(dir, "gateway.sqlite"));
     gateway = await Gateway.start({
       store,
-      upstream: createDecaiUpstream({ client, services: [{ name: "decai-tiny" }] }),
+      upstream,
+      pricing,
       logger: createLogger({ level: "error", write: () => {} }) as never,
     });
   }, 240_000);
@@ -149,8 +148,20 @@ describe("gateway over the Decai network", () => {
 
   it("keeps answering when a supplier dies, and routes away from a slow one", async () => {
     const client = await openai();
+    // The catalog comes from the chain: the service's Source, weights digest, live suppliers and network price
+    // (fixture service: 1 compute unit per input token, 2 per output token, times paymentPerComputeUnit).
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id)).toContain("decai-tiny");
+    const tiny = models.data.find((m) => m.id === "decai-tiny") as unknown as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(tiny.decai).toMatchObject({
+      source: privateKeyToAddress(key(1)),
+      weights_digest: `0x${"11".repeat(32)}`,
+      suppliers: 3,
+    });
+    const ppcu = net.deployment.params.paymentPerComputeUnit;
+    expect(tiny.pricing).toMatchObject({ prompt: String(ppcu), completion: String(2n * ppcu), request: "0" });
 
     for (let i = 0; i < 9; i++) expect((await ask(client, i)).choices[0]?.message).toBeDefined();
     // Supplier 2 dies: no client-visible error, the SDK retries on another supplier before answering.
