@@ -10,8 +10,21 @@ export type GatewayConfig = {
   port: number;
   /** `{ kind: "sqlite", path }` (default `.decai/gateway.sqlite`) or `{ kind: "postgres", url }`. */
   database: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
-  /** The OpenAI-compatible server to forward to, until the gateway is wired to the Decai network. */
-  upstream: { baseUrl: string; apiKey?: string; models?: { id: string }[] };
+  /** Where completions come from: an OpenAI-compatible server (`http`), or the Decai network (`network`). */
+  upstream:
+    | { kind?: "http"; baseUrl: string; apiKey?: string; models?: { id: string }[] }
+    | {
+        kind: "network";
+        rpcUrl: string;
+        /** The deployment file `decai chain deploy` / `decai devnet` wrote. */
+        deployment: string;
+        /** The application the gateway acts for (it delegated to the gateway). */
+        application: `0x${string}`;
+        /** The gateway's staked key, from DECAI_GATEWAY_KEY or `network.keyFile`. Never logged. */
+        gatewayKey: `0x${string}`;
+        /** Services to sell; default every registered one. */
+        services?: string[];
+      };
   /** Static network prices per model (payment-token base units); `undefined` = every model is free. */
   prices: Record<string, ModelPrice> | undefined;
   marginBps: number;
@@ -146,14 +159,50 @@ export function loadConfig(
   };
   const fileUpstream = (file.upstream ?? {}) as { baseUrl?: string; models?: { id: string }[] };
   const baseUrl = get("upstream-url") ?? fileUpstream.baseUrl;
-  if (!baseUrl) {
-    throw new ConfigError(
-      "no upstream configured",
-      'set --upstream-url (or "upstream": { "baseUrl": … }) to an OpenAI-compatible base URL such as http://127.0.0.1:8081/v1',
-    );
+  const network = file.network as Record<string, unknown> | undefined;
+  let upstream: GatewayConfig["upstream"];
+  if (!baseUrl && network) {
+    const need = (name: string) => {
+      const value = network[name];
+      if (typeof value !== "string" || !value) {
+        throw new ConfigError(
+          `network.${name} is missing`,
+          `set "network": { "${name}": … } in the config file`,
+        );
+      }
+      return value;
+    };
+    const keyFile = typeof network.keyFile === "string" ? resolve(fileDir, network.keyFile) : undefined;
+    const gatewayKey = (env.DECAI_GATEWAY_KEY ?? (keyFile ? readFileSync(keyFile, "utf8") : "")).trim();
+    if (!/^0x[0-9a-fA-F]{64}$/.test(gatewayKey)) {
+      throw new ConfigError(
+        "the gateway key is missing or malformed",
+        'set DECAI_GATEWAY_KEY, or "network": { "keyFile": … } to a file holding the 0x-prefixed key',
+      );
+    }
+    upstream = {
+      kind: "network",
+      rpcUrl: need("rpcUrl"),
+      deployment: resolve(fileDir, need("deployment")),
+      application: need("application") as `0x${string}`,
+      gatewayKey: gatewayKey as `0x${string}`,
+      ...(Array.isArray(network.services) ? { services: network.services as string[] } : {}),
+    };
+  } else {
+    if (!baseUrl) {
+      throw new ConfigError(
+        "no upstream configured",
+        'set --upstream-url (or "upstream": { "baseUrl": … }) to an OpenAI-compatible base URL such as http://127.0.0.1:8081/v1, or "network": { … } to sell the Decai network',
+      );
+    }
+    const modelIds = flags.model ?? fileUpstream.models?.map((m) => m.id);
+    const upstreamKey = env.DECAI_GATEWAY_UPSTREAM_KEY;
+    upstream = {
+      baseUrl,
+      ...(upstreamKey ? { apiKey: upstreamKey } : {}),
+      ...(modelIds ? { models: modelIds.map((id) => ({ id })) } : {}),
+    };
   }
-  const modelIds = flags.model ?? fileUpstream.models?.map((m) => m.id);
-  const upstreamKey = env.DECAI_GATEWAY_UPSTREAM_KEY;
 
   const database = get("database") ?? ".decai/gateway.sqlite";
   const aliases: Record<string, string[]> = { ...((file.aliases ?? {}) as Record<string, string[]>) };
@@ -192,11 +241,7 @@ export function loadConfig(
     database: /^postgres(ql)?:\/\//.test(database)
       ? { kind: "postgres", url: database }
       : { kind: "sqlite", path: resolve(cwd, database.replace(/^sqlite:/, "")) },
-    upstream: {
-      baseUrl,
-      ...(upstreamKey ? { apiKey: upstreamKey } : {}),
-      ...(modelIds ? { models: modelIds.map((id) => ({ id })) } : {}),
-    },
+    upstream,
     prices,
     marginBps: integer(get("margin-bps") ?? "0", "marginBps", 0, 1_000_000),
     aliases,
@@ -223,11 +268,10 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
       database.kind === "postgres"
         ? { kind: "postgres", url: database.url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@") }
         : database,
-    upstream: {
-      baseUrl: upstream.baseUrl,
-      apiKey: upstream.apiKey ? "set" : "unset",
-      models: upstream.models,
-    },
+    upstream:
+      upstream.kind === "network"
+        ? { ...upstream, gatewayKey: "set" }
+        : { baseUrl: upstream.baseUrl, apiKey: upstream.apiKey ? "set" : "unset", models: upstream.models },
     prices: prices ? Object.keys(prices) : "free",
     adminApi: adminToken ? "on" : "off",
     keySecret: keySecret ? "set" : "unset (plain SHA-256)",

@@ -1,10 +1,14 @@
+import { loadDeployment } from "@decai/chain";
+import { createPublicClient, http } from "viem";
 import { describeConfig, type GatewayConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
+import type { PriceFn } from "./pricing.js";
 import { Gateway } from "./server.js";
 import { PostgresStore } from "./store/postgres.js";
 import { SqliteStore } from "./store/sqlite.js";
 import type { GatewayStore } from "./store/types.js";
 import { createHttpUpstream } from "./upstream/http.js";
+import { connectDecaiNetwork } from "./upstream/network.js";
 import type { Upstream } from "./upstream/types.js";
 
 /** A running gateway and how to stop it (closing its store too). */
@@ -30,16 +34,12 @@ export async function runGateway(
       : SqliteStore.open(config.database.path);
   const prices = config.prices;
   try {
+    const source = options.upstream ? { upstream: options.upstream } : await upstreamOf(config.upstream);
+    const pricing = prices ? (model: string) => prices[model] : source.pricing;
     const gateway = await Gateway.start({
       store,
-      upstream:
-        options.upstream ??
-        createHttpUpstream({
-          baseUrl: config.upstream.baseUrl,
-          ...(config.upstream.apiKey ? { apiKey: config.upstream.apiKey } : {}),
-          ...(config.upstream.models ? { models: config.upstream.models } : {}),
-        }),
-      ...(prices ? { pricing: (model: string) => prices[model] } : {}),
+      upstream: source.upstream,
+      ...(pricing ? { pricing } : {}),
       marginBps: config.marginBps,
       aliases: config.aliases,
       ...(config.adminToken ? { adminToken: config.adminToken } : {}),
@@ -65,4 +65,28 @@ export async function runGateway(
     await store.close();
     throw error;
   }
+}
+
+/** The configured upstream: a passthrough to an OpenAI-compatible server, or the Decai network (priced on-chain). */
+async function upstreamOf(
+  upstream: GatewayConfig["upstream"],
+): Promise<{ upstream: Upstream; pricing?: PriceFn }> {
+  if (upstream.kind !== "network") {
+    return {
+      upstream: createHttpUpstream({
+        baseUrl: upstream.baseUrl,
+        ...(upstream.apiKey ? { apiKey: upstream.apiKey } : {}),
+        ...(upstream.models ? { models: upstream.models } : {}),
+      }),
+    };
+  }
+  const deployment = loadDeployment(upstream.deployment);
+  const client = createPublicClient({ transport: http(upstream.rpcUrl) });
+  return connectDecaiNetwork({
+    client,
+    deployment,
+    gatewayKey: upstream.gatewayKey,
+    application: upstream.application,
+    ...(upstream.services ? { services: upstream.services } : {}),
+  });
 }
