@@ -4,7 +4,7 @@ import { privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChainIndexer, serviceRegistryAbi, sessionsAbi, stakingAbi } from "../src/index.js";
-import { startNetwork } from "./fixtures.js";
+import { startNetwork } from "../src/testing/network.js";
 
 type Network = Awaited<ReturnType<typeof startNetwork>>;
 

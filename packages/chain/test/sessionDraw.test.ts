@@ -4,7 +4,7 @@ import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSessionSuppliers, sessionsAbi, stakingAbi } from "../src/index.js";
-import { startNetwork } from "./fixtures.js";
+import { startNetwork } from "../src/testing/network.js";
 
 type Network = Awaited<ReturnType<typeof startNetwork>>;
 

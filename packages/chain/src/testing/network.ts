@@ -7,18 +7,32 @@ import {
   type DecaiDeployment,
   type DecaiParams,
   deployDecai,
+  type StartAnvilOptions,
   serviceRegistryAbi,
   sessionClockAbi,
   stakingAbi,
   startAnvil,
   testTokenAbi,
-} from "../src/index.js";
+} from "../index.js";
 
-/** A fresh anvil with Decai deployed, plus typed helpers to act as each actor. */
-export async function startNetwork(params: Partial<DecaiParams> = {}, accounts = 20) {
-  const anvil: Anvil = await startAnvil({ accounts });
+/**
+ * A fresh anvil with Decai deployed, plus typed helpers to act as each actor (mint test tokens, stake, register,
+ * delegate, record seeds, move to the next session). For tests, benchmarks and `decai devnet`; it uses the
+ * TestToken faucet, so never point it at a real network.
+ *
+ * @example
+ * const net = await startNetwork({ blocksPerSession: 10 });
+ * await net.actions.registerService(net.keys[1], toServiceId("tiny-llama"));
+ */
+export async function startNetwork(
+  params: Partial<DecaiParams> = {},
+  accounts = 20,
+  anvilOptions: Omit<StartAnvilOptions, "accounts"> = {},
+) {
+  const anvil: Anvil = await startAnvil({ ...anvilOptions, accounts });
   const transport = http(anvil.rpcUrl);
-  const publicClient = createPublicClient({ chain: foundry, transport });
+  // Poll receipts often: with interval mining (devnet) a block comes every second or less.
+  const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 100 });
   const testClient = createTestClient({ chain: foundry, mode: "anvil", transport });
   const [deployerAccount] = anvil.accounts;
   if (!deployerAccount) throw new Error("no accounts");
