@@ -5,4 +5,6 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../src/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly: llama.cpp's native threads (devnet, relayminer start) may outlive their handles otherwise.
+process.exit(code);

@@ -1,17 +1,31 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sessionClockAbi } from "@decai/chain";
-import { createPublicClient, http } from "viem";
-import { describe, expect, it } from "vitest";
+import { loadDeployment, stakingAbi, testTokenAbi } from "@decai/chain";
+import OpenAI from "openai";
+import { type Address, createPublicClient, http } from "viem";
+import { afterAll, describe, expect, it } from "vitest";
 import { spawnDecai, waitForExit } from "./helpers.js";
 
+type Ready = {
+  rpcUrl: string;
+  OPENAI_BASE_URL: string;
+  OPENAI_API_KEY: string;
+  model: string;
+  deploymentFile: string;
+  accounts: { source: Address; suppliers: Address[]; gateway: Address; application: Address };
+};
+
+// The README's main job: `decai devnet` brings up the whole network; an OpenAI client uses it; sessions roll over and
+// the suppliers and the source get paid out of the application's escrow by themselves; Ctrl-C leaves nothing behind.
 describe("decai devnet", () => {
-  it("starts a chain, deploys, reports the addresses, and shuts down cleanly on SIGINT", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "decai-devnet-")), "devnet.json");
-    const child = spawnDecai(["devnet", "--port", "0", "--block-time", "0.2", "--json", "--out", out]);
+  const dir = mkdtempSync(join(tmpdir(), "decai-devnet-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("serves the openai client end to end, settles payments by itself, and stops cleanly", async () => {
+    const child = spawnDecai(["devnet", "--port", "0", "--block-time", "0.25", "--json", "--data-dir", dir]);
     const exited = waitForExit(child);
-    const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const ready = await new Promise<Ready>((resolve, reject) => {
       let buffer = "";
       child.stdout?.on("data", (d) => {
         buffer += d;
@@ -20,38 +34,96 @@ describe("decai devnet", () => {
       });
       child.once("exit", (code) => reject(new Error(`devnet exited early with ${code}`)));
     });
-    const rpcUrl = ready.rpcUrl as string;
-    const contracts = ready.contracts as Record<string, `0x${string}`>;
-    expect(JSON.parse(readFileSync(out, "utf8")).contracts).toEqual(contracts);
+    try {
+      const chain = createPublicClient({ transport: http(ready.rpcUrl) });
+      const { contracts, dao } = {
+        ...loadDeployment(ready.deploymentFile),
+        dao: loadDeployment(ready.deploymentFile).dao,
+      };
+      const paid = (who: Address) =>
+        chain.readContract({
+          address: contracts.paymentToken,
+          abi: testTokenAbi,
+          functionName: "balanceOf",
+          args: [who],
+        });
+      const escrow = () =>
+        chain.readContract({
+          address: contracts.staking,
+          abi: stakingAbi,
+          functionName: "applicationEscrow",
+          args: [ready.accounts.application],
+        });
+      const snapshot = async () => ({
+        suppliers: (await Promise.all(ready.accounts.suppliers.map(paid))).reduce((a, b) => a + b, 0n),
+        source: await paid(ready.accounts.source),
+        dao: await paid(dao),
+        escrow: await escrow(),
+      });
+      const before = await snapshot();
 
-    const client = createPublicClient({ transport: http(rpcUrl) });
-    // Interval mining is on: blocks advance without transactions, so sessions advance too.
-    const before = await client.getBlockNumber({ cacheTime: 0 });
-    await new Promise((r) => setTimeout(r, 700));
-    expect(await client.getBlockNumber({ cacheTime: 0 })).toBeGreaterThan(before);
-    const session = await client.readContract({
-      address: contracts.sessionClock as `0x${string}`,
-      abi: sessionClockAbi,
-      functionName: "currentSession",
-    });
-    expect(typeof session).toBe("bigint");
+      const openai = new OpenAI({
+        baseURL: ready.OPENAI_BASE_URL,
+        apiKey: ready.OPENAI_API_KEY,
+        maxRetries: 0,
+      });
+      const chat = await openai.chat.completions.create({
+        model: ready.model,
+        messages: [{ role: "user", content: "Hello" }],
+        max_tokens: 8,
+      });
+      expect(chat.choices[0]?.message.content?.length).toBeGreaterThan(0);
+      expect(chat.usage?.completion_tokens).toBeGreaterThan(0);
+      const stream = await openai.chat.completions.create({
+        model: ready.model,
+        messages: [{ role: "user", content: "Hello again" }],
+        max_tokens: 8,
+        stream: true,
+      });
+      let streamed = "";
+      for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? "";
+      expect(streamed.length).toBeGreaterThan(0);
+      const embedding = await openai.embeddings.create({ model: ready.model, input: "hello world" });
+      expect(embedding.data[0]?.embedding.length).toBeGreaterThan(0);
 
-    child.kill("SIGINT");
+      // Nobody calls claim, prove or settle: the RelayMiners do, as sessions roll over.
+      let after = await snapshot();
+      for (let i = 0; i < 240 && (after.escrow === before.escrow || after.source === before.source); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        after = await snapshot();
+      }
+      const spent = before.escrow - after.escrow;
+      expect(spent).toBeGreaterThan(0n);
+      expect(after.source - before.source).toBeGreaterThan(0n);
+      expect(after.suppliers - before.suppliers).toBeGreaterThan(0n);
+      // Conservation: what left the escrow is exactly what suppliers, source and DAO received.
+      expect(
+        after.suppliers - before.suppliers + (after.source - before.source) + (after.dao - before.dao),
+      ).toBe(spent);
+    } finally {
+      child.kill("SIGINT");
+    }
     const { code } = await exited;
     expect(code).toBe(0);
-    await expect(client.getBlockNumber({ cacheTime: 0 })).rejects.toThrow();
-  }, 120_000);
+    // Ctrl-C took everything down: the chain and the gateway no longer answer.
+    await expect(
+      createPublicClient({ transport: http(ready.rpcUrl, { retryCount: 0 }) }).getBlockNumber(),
+    ).rejects.toThrow();
+    await expect(fetch(`${ready.OPENAI_BASE_URL}/models`)).rejects.toThrow();
+  }, 240_000);
 
   it("says what to do when the port is taken", async () => {
     const first = spawnDecai([
       "devnet",
       "--port",
       "0",
+      "--suppliers",
+      "1",
       "--block-time",
-      "0.2",
+      "0.25",
       "--json",
-      "--out",
-      join(tmpdir(), `d-${process.pid}.json`),
+      "--data-dir",
+      join(dir, "a"),
     ]);
     const firstExit = waitForExit(first);
     const rpcUrl = await new Promise<string>((resolve) => {
@@ -63,12 +135,12 @@ describe("decai devnet", () => {
       });
     });
     const port = new URL(rpcUrl).port;
-    const second = await waitForExit(spawnDecai(["devnet", "--port", port]));
+    const second = await waitForExit(spawnDecai(["devnet", "--port", port, "--data-dir", join(dir, "b")]));
     first.kill("SIGINT");
-    await firstExit;
+    expect((await firstExit).code).toBe(0);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
       new RegExp(`port ${port} is already in use\\. Stop whatever listens there, or pass --port 0`),
     );
-  }, 120_000);
+  }, 240_000);
 });

@@ -34,7 +34,8 @@ export async function runRelayMiner(
   const log = options.logger ?? createLogger({ level: config.logLevel });
   log.info("starting relayminer", describeConfig(config));
   const transport = http(config.rpcUrl, { retryCount: 2, timeout: 10_000 });
-  const client = createPublicClient({ transport });
+  // Receipts are awaited inside claim windows a few blocks long: poll at the configured pace, not viem's 4 s default.
+  const client = createPublicClient({ transport, pollingInterval: Math.min(config.pollIntervalMs, 1000) });
   const chainId = await client.getChainId();
   const mining = (functionName: string, args: readonly unknown[] = []) =>
     client.readContract({

@@ -71,12 +71,13 @@ export async function startNetwork(
   }
 
   const actions = {
-    async registerService(key: Hex, id: Hex, modelName = "tiny-llama") {
+    /** Registers a service priced per token (1 compute unit per input token, 2 per output token), 10% to the source. */
+    async registerService(key: Hex, id: Hex, modelName = "tiny-llama", weightsDigest: Hex = `0x${"11".repeat(32)}`) {
       await send(key, {
         address: contracts.serviceRegistry,
         abi: serviceRegistryAbi,
         functionName: "registerService",
-        args: [id, modelName, `0x${"11".repeat(32)}`, 1000, 1, 0n, 1n, 2n],
+        args: [id, modelName, weightsDigest, 1000, 1, 0n, 1n, 2n],
       } as never);
     },
     async stakeSupplier(key: Hex, services: { id: Hex; endpoint: string }[], amount = parseEther("1000")) {

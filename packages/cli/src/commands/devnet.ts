@@ -1,41 +1,73 @@
-import { type Anvil, deployDecai, saveDeployment, startAnvil } from "@decai/chain";
 import { type Command, numberOption } from "../command.js";
+import { type Devnet, startDevnet } from "../devnet/startDevnet.js";
+import { UsageError } from "../output.js";
 
 const options = {
   port: { type: "string" },
   "block-time": { type: "string" },
-  out: { type: "string" },
+  "session-blocks": { type: "string" },
+  suppliers: { type: "string" },
+  model: { type: "string" },
+  backend: { type: "string" },
+  "data-dir": { type: "string" },
   json: { type: "boolean" },
 } as const;
 
 /**
- * `decai devnet`: a whole Decai network on this machine. For now: a local chain (anvil) with the contracts
- * deployed; it runs until Ctrl-C and then shuts everything down.
+ * `decai devnet`: a whole Decai network on this machine — chain, contracts, a Source and its model, suppliers
+ * (RelayMiner + llama.cpp each), a gateway with an API key — until Ctrl-C.
  */
 export const devnetCommand: Command<typeof options> = {
   name: "devnet",
-  summary: "start a local chain with the Decai contracts deployed (runs until Ctrl-C)",
+  summary: "run a whole Decai network on this machine (chain, suppliers, gateway) until Ctrl-C",
   help: `Usage: decai devnet [options]
 
-Starts a local EVM chain (anvil), deploys the Decai contracts and test tokens with anvil's first
-pre-funded account, writes the addresses to a deployment file, prints them, and keeps running until
-you press Ctrl-C.
+Starts a local chain (anvil) with the Decai contracts, registers a model as a service (the generated tiny
+model, with real llama.cpp inference, unless you pass --model or --backend), starts N suppliers (a RelayMiner
+in front of a llama.cpp backend each) and stakes them, stakes a gateway and an application that delegates to
+it, starts the gateway's OpenAI-compatible API and creates an API key. Then it prints what to paste into any
+OpenAI client. Sessions roll over and claims, proofs and settlements happen by themselves. Ctrl-C stops it all.
 
 Options:
-  --port <n>          RPC port (default 8545; 0 picks a free one)
-  --block-time <s>    seconds between blocks (default 1)
-  --out <file>        deployment file (default .decai/devnet.json)
-  --json              print one JSON line with the RPC URL and addresses once ready
-  -h, --help          show this help`,
+  --port <n>             chain RPC port (default 8545; 0 picks a free one)
+  --block-time <s>       seconds between blocks (default 1)
+  --session-blocks <n>   blocks per session (default 10)
+  --suppliers <n>        number of suppliers (default 3)
+  --model <file.gguf>    serve this GGUF model instead of the generated tiny one
+  --backend <url>        use this OpenAI-compatible server (Ollama, vLLM, llama.cpp server) for every supplier
+  --data-dir <dir>       where keys, trees, logs and the deployment file go (default .decai/devnet)
+  --json                 print one JSON line with the endpoints once ready
+  -h, --help             show this help
+
+Example:
+  npx decai devnet
+  export OPENAI_BASE_URL=... OPENAI_API_KEY=...   # as printed`,
   options,
   async run(values, _positionals, output) {
     const port = numberOption(values.port, "--port", 8545);
     const blockTime = numberOption(values["block-time"], "--block-time", 1);
-    const out = values.out ?? ".decai/devnet.json";
-    output.err(`starting anvil on port ${port === 0 ? "(any free)" : port}...`);
-    let anvil: Anvil;
+    const sessionBlocks = numberOption(values["session-blocks"], "--session-blocks", 10);
+    const suppliers = numberOption(values.suppliers, "--suppliers", 3);
+    if (!Number.isInteger(suppliers) || suppliers < 1 || suppliers > 8) {
+      throw new UsageError(`--suppliers must be a whole number from 1 to 8, got "${values.suppliers}"`);
+    }
+    if (sessionBlocks < 4)
+      throw new UsageError(`--session-blocks must be at least 4, got "${values["session-blocks"]}"`);
+    if (blockTime <= 0) throw new UsageError("--block-time must be above 0 (sessions advance with blocks)");
+    if (values.model && values.backend) throw new UsageError("pass --model or --backend, not both");
+    const started = Date.now();
+    let devnet: Devnet;
     try {
-      anvil = await startAnvil({ port, blockTime: blockTime > 0 ? blockTime : undefined });
+      devnet = await startDevnet({
+        port,
+        blockTime,
+        sessionBlocks,
+        suppliers,
+        ...(values.model ? { model: values.model } : {}),
+        ...(values.backend ? { backend: values.backend } : {}),
+        dataDir: values["data-dir"] ?? ".decai/devnet",
+        onStep: (line) => output.err(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`),
+      });
     } catch (error) {
       if (
         error instanceof Error &&
@@ -47,41 +79,38 @@ Options:
       }
       throw error;
     }
-    const stop = async () => {
-      await anvil.stop();
-    };
-    try {
-      const deployer = anvil.accounts[0];
-      if (!deployer) throw new Error("anvil started without accounts");
-      const deployment = await deployDecai({
-        rpcUrl: anvil.rpcUrl,
-        privateKey: deployer.privateKey,
-        onProgress: (line) => output.err(line),
-      });
-      saveDeployment(out, deployment);
-      if (values.json) {
-        output.out(
-          JSON.stringify({ rpcUrl: anvil.rpcUrl, deploymentFile: out, ...deployment }, (_, v) =>
-            typeof v === "bigint" ? v.toString() : v,
-          ),
-        );
-      } else {
-        output.out(`Decai devnet ready on ${anvil.rpcUrl} (chain ${deployment.chainId})`);
-        for (const [name, address] of Object.entries(deployment.contracts))
-          output.out(`  ${name.padEnd(16)} ${address}`);
-        output.out(`Addresses written to ${out}. Funded dev accounts use anvil's public test mnemonic.`);
-        output.out("Press Ctrl-C to stop.");
-      }
-    } catch (error) {
-      await stop();
-      throw error;
+    if (values.json) {
+      output.out(
+        JSON.stringify({
+          rpcUrl: devnet.rpcUrl,
+          OPENAI_BASE_URL: devnet.openaiBaseUrl,
+          OPENAI_API_KEY: devnet.openaiApiKey,
+          model: devnet.model,
+          deploymentFile: devnet.deploymentFile,
+          logsDir: devnet.logsDir,
+          accounts: devnet.accounts,
+        }),
+      );
+    } else {
+      output.out(`Decai devnet ready in ${((Date.now() - started) / 1000).toFixed(0)} s. Paste this:
+
+  export OPENAI_BASE_URL=${devnet.openaiBaseUrl}
+  export OPENAI_API_KEY=${devnet.openaiApiKey}
+
+  curl $OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" \\
+    -H 'content-type: application/json' \\
+    -d '{"model":"${devnet.model}","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'
+
+Chain: ${devnet.rpcUrl} (deployment: ${devnet.deploymentFile})
+Logs: ${devnet.logsDir} (one file per supplier and the gateway)
+Press Ctrl-C to stop.`);
     }
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
     output.err("stopping devnet...");
-    await stop();
+    await devnet.stop();
     return 0;
   },
 };
