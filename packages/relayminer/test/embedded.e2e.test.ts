@@ -48,8 +48,8 @@ describe("RelayMiner in front of the embedded llama.cpp backend", () => {
       blocksPerSession: 40,
       suppliersPerSession: 1,
       claimWindowOpenOffsetBlocks: 1,
-      claimWindowBlocks: 10,
-      proofWindowBlocks: 10,
+      claimWindowBlocks: 30,
+      proofWindowBlocks: 30,
       proofRequirementThreshold: 1n,
     });
     llm = await createEmbeddedBackend({ modelsDir: join(dir, "models") });

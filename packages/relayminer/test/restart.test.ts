@@ -62,8 +62,11 @@ describe("RelayMiner restart", () => {
       blocksPerSession: 30,
       suppliersPerSession: 1,
       claimWindowOpenOffsetBlocks: 1,
-      claimWindowBlocks: 10,
-      proofWindowBlocks: 10,
+      // Wide windows and a proof always required: the path is deterministic, and a loaded machine still fits
+      // the restarted process's claim and proof in their windows while the test mines a block every 100 ms.
+      claimWindowBlocks: 30,
+      proofWindowBlocks: 30,
+      proofRequirementThreshold: 1n,
     });
     const key = (i: number) => net.keys[i] as Hex;
     const service = toServiceId("tiny-llama");

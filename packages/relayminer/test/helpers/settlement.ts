@@ -11,7 +11,7 @@ type Network = Awaited<ReturnType<typeof startNetwork>>;
 export async function mineUntilClaimFinal(
   net: Network,
   header: { supplier: Address; application: Address; serviceId: Hex; session: bigint },
-  { maxBlocks = 600, pauseMs = 50 } = {},
+  { maxBlocks = 600, pauseMs = 100 } = {},
 ) {
   const { publicClient, contracts, testClient } = net;
   const key = await publicClient.readContract({
