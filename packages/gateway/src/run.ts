@@ -2,6 +2,7 @@ import { loadDeployment } from "@decai/chain";
 import { createPublicClient, http } from "viem";
 import { describeConfig, type GatewayConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
+import { createGatewayMetrics, type MetricsRegistry } from "./metrics.js";
 import type { PriceFn } from "./pricing.js";
 import { Gateway } from "./server.js";
 import { PostgresStore } from "./store/postgres.js";
@@ -34,11 +35,15 @@ export async function runGateway(
       : SqliteStore.open(config.database.path);
   const prices = config.prices;
   try {
-    const source = options.upstream ? { upstream: options.upstream } : await upstreamOf(config.upstream);
+    const metrics = createGatewayMetrics();
+    const source = options.upstream
+      ? { upstream: options.upstream }
+      : await upstreamOf(config.upstream, metrics.registry);
     const pricing = prices ? (model: string) => prices[model] : source.pricing;
     const gateway = await Gateway.start({
       store,
       upstream: source.upstream,
+      metrics,
       ...(pricing ? { pricing } : {}),
       marginBps: config.marginBps,
       aliases: config.aliases,
@@ -70,6 +75,7 @@ export async function runGateway(
 /** The configured upstream: a passthrough to an OpenAI-compatible server, or the Decai network (priced on-chain). */
 async function upstreamOf(
   upstream: GatewayConfig["upstream"],
+  metrics: MetricsRegistry,
 ): Promise<{ upstream: Upstream; pricing?: PriceFn }> {
   if (upstream.kind !== "network") {
     return {
@@ -87,6 +93,7 @@ async function upstreamOf(
     deployment,
     gatewayKey: upstream.gatewayKey,
     application: upstream.application,
+    metrics,
     ...(upstream.services ? { services: upstream.services } : {}),
   });
 }

@@ -75,6 +75,29 @@ describe("gateway configured for the Decai network", () => {
         suppliers: 1,
       });
       expect(tiny.pricing?.prompt).toBe(String(net.deployment.params.paymentPerComputeUnit));
+      // The only supplier's endpoint is dead: the gateway's /metrics shows the attempt and the failure, and the
+      // client gets an OpenAI-style 503 rather than a hang.
+      const chat = new OpenAI({
+        baseURL: `${running.gateway.url}/v1`,
+        apiKey,
+        maxRetries: 0,
+      }).chat.completions.create({
+        model: "tiny-llama",
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 4,
+      });
+      await expect(chat).rejects.toMatchObject({ status: 503 });
+      const metrics = await (await fetch(`${running.gateway.url}/metrics`)).text();
+      const supplier = privateKeyToAddress(key(2));
+      expect(metrics).toMatch(
+        new RegExp(`^decai_gateway_relay_attempts_total\\{kind="first",supplier="${supplier}"\\} 1$`, "m"),
+      );
+      expect(metrics).toMatch(
+        new RegExp(
+          `^decai_gateway_relay_failures_total\\{reason="[a-z_]+",supplier="${supplier}"\\} 1$`,
+          "m",
+        ),
+      );
     } finally {
       await running.stop();
     }

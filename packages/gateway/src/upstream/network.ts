@@ -2,6 +2,7 @@ import { type DecaiDeployment, relayMiningAbi, serviceRegistryAbi } from "@decai
 import { fromServiceId, type PrivateKey } from "@decai/core";
 import { DecaiClient } from "@decai/sdk";
 import type { Address, Hex, PublicClient } from "viem";
+import type { MetricsRegistry } from "../metrics.js";
 import { type ModelPrice, type PriceFn, priceFromComputeUnits } from "../pricing.js";
 import { createDecaiUpstream, type DecaiService } from "./decai.js";
 import type { Upstream } from "./types.js";
@@ -18,6 +19,8 @@ export type DecaiNetworkOptions = {
   services?: readonly string[];
   /** How long the catalog (services, prices) is cached. Default 30 s. */
   catalogTtlMs?: number;
+  /** The gateway's metrics registry: routing metrics (attempts, retries, hedges, failures, open circuits) go there. */
+  metrics?: MetricsRegistry;
 };
 
 /** The catalog entry of one service: its registry record and its network price. */
@@ -84,16 +87,48 @@ export function connectDecaiNetwork(options: DecaiNetworkOptions): { upstream: U
     return [...catalog.values()];
   }
 
-  const sdk = DecaiClient.fromDeployment({
+  const routing = options.metrics ? routingMetrics(options.metrics) : undefined;
+  const sdk: DecaiClient = DecaiClient.fromDeployment({
     client,
     deployment: deployment as DecaiDeployment,
     signerKey: options.gatewayKey,
     application: options.application,
+    ...(routing
+      ? {
+          onAttempt: (e) => routing.attempts.inc({ kind: e.kind, supplier: e.supplier }),
+          onFailure: (e) => {
+            routing.failures.inc({ reason: e.kind, supplier: e.supplier });
+            routing.circuit.set(sdk.scorer.stats(e.supplier).state === "open" ? 1 : 0, {
+              supplier: e.supplier,
+            });
+          },
+        }
+      : {}),
   });
   const upstream = createDecaiUpstream({ client: sdk, services });
   return {
     upstream,
     // Prices are read with the catalog; the gateway asks for the model list before it prices a model.
     pricing: (model) => catalog.get(model)?.price,
+  };
+}
+
+/** Routing metrics of the network upstream, per supplier. */
+function routingMetrics(registry: MetricsRegistry) {
+  return {
+    attempts: registry.counter(
+      "decai_gateway_relay_attempts_total",
+      "Suppliers tried, by kind: first pick, retry after a failure, or hedge.",
+      ["kind", "supplier"],
+    ),
+    failures: registry.counter("decai_gateway_relay_failures_total", "Failed relay attempts, by reason.", [
+      "reason",
+      "supplier",
+    ]),
+    circuit: registry.gauge(
+      "decai_gateway_supplier_circuit_open",
+      "1 while a supplier's circuit breaker keeps it out of rotation, after its last failure.",
+      ["supplier"],
+    ),
   };
 }

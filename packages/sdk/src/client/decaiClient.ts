@@ -40,6 +40,10 @@ export type DecaiClientOptions = {
   usagePolicy?: UsagePolicy;
   /** Called with every invalid receipt (also kept in `evidence`). */
   onEvidence?: (evidence: Evidence) => void;
+  /** Called for every supplier tried: the first pick, a retry after a failure, or a hedge. For metrics. */
+  onAttempt?: (event: { kind: "first" | "retry" | "hedge"; supplier: Address; serviceId: Hex }) => void;
+  /** Called for every failed attempt, with the failure kind (`unreachable`, `status`, `invalid_receipt`, ...). */
+  onFailure?: (event: { kind: string; supplier: Address; serviceId: Hex; retryable: boolean }) => void;
   agent?: Agent;
 };
 
@@ -170,11 +174,12 @@ export class DecaiClient {
       wake();
     };
 
-    const launch = (): boolean => {
+    const launch = (kind: "first" | "retry" | "hedge"): boolean => {
       if (launched >= maxAttempts) return false;
       const candidate = this.#pick(candidates, excluded, application, serviceId, params.sort, info.stream);
       if (!candidate) return false;
       launched++;
+      this.#options.onAttempt?.({ kind, supplier: candidate.supplier, serviceId });
       excluded.add(candidate.supplier.toLowerCase());
       const attempt: Attempt = { candidate, controller: new AbortController(), settled: false };
       inflight.add(attempt);
@@ -216,7 +221,7 @@ export class DecaiClient {
       inflight.clear();
     };
 
-    if (!launch()) throw new AllSuppliersFailedError([], "No eligible supplier in the session");
+    if (!launch("first")) throw new AllSuppliersFailedError([], "No eligible supplier in the session");
     let timer: NodeJS.Timeout | undefined;
     if (hedge && !info.stream) timer = setTimeout(() => notify("hedge"), hedge.delayMs);
     try {
@@ -228,7 +233,7 @@ export class DecaiClient {
         }
         const next = outcomes.shift() as Outcome | "hedge";
         if (next === "hedge") {
-          if (!hedged && inflight.size > 0) hedged = launch();
+          if (!hedged && inflight.size > 0) hedged = launch("hedge");
           continue;
         }
         const { attempt } = next;
@@ -249,12 +254,18 @@ export class DecaiClient {
           throw params.signal.reason ?? next.error;
         }
         const error = this.#failed(attempt.candidate, application, serviceId, next.error, excluded);
+        this.#options.onFailure?.({
+          kind: error.kind,
+          supplier: attempt.candidate.supplier,
+          serviceId,
+          retryable: error.retryable,
+        });
         errors.push(error);
         if (!error.retryable) {
           cancelOthers(undefined);
           throw error;
         }
-        if (inflight.size === 0 && !launch()) {
+        if (inflight.size === 0 && !launch("retry")) {
           throw new AllSuppliersFailedError(errors, `All ${errors.length} supplier attempt(s) failed`);
         }
       }
