@@ -3,14 +3,35 @@ import { ChainError } from "@decai/chain";
 /** Where a command writes: human progress goes to stderr, results to stdout (so `--json` pipes cleanly). */
 export type Output = { out: (line: string) => void; err: (line: string) => void };
 
+/**
+ * Writes to the process's stdout and stderr.
+ *
+ * @example
+ * await main(["status"], processOutput);
+ */
 export const processOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** An input error the user can fix; printed as one line with the fix, exit code 2. */
+/**
+ * An input error the user can fix; printed as one line with the fix, exit code 2.
+ *
+ * @example
+ * throw new UsageError("--port must be a number (see `decai relayminer start --help`)");
+ */
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+/**
+ * Prints `value` as one JSON line on stdout, bigints as decimal strings.
+ *
+ * @example
+ * printJson(output, { stake: 100n }); // {"stake":"100"}
+ */
+export function printJson(output: Output, value: unknown): void {
+  output.out(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
 }
 
 /**
