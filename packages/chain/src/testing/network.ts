@@ -72,7 +72,12 @@ export async function startNetwork(
 
   const actions = {
     /** Registers a service priced per token (1 compute unit per input token, 2 per output token), 10% to the source. */
-    async registerService(key: Hex, id: Hex, modelName = "tiny-llama", weightsDigest: Hex = `0x${"11".repeat(32)}`) {
+    async registerService(
+      key: Hex,
+      id: Hex,
+      modelName = "tiny-llama",
+      weightsDigest: Hex = `0x${"11".repeat(32)}`,
+    ) {
       await send(key, {
         address: contracts.serviceRegistry,
         abi: serviceRegistryAbi,
