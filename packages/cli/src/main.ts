@@ -8,6 +8,8 @@ import { appWithdrawCommand } from "./commands/app/withdraw.js";
 import { chainDeployCommand } from "./commands/chain/deploy.js";
 import { devnetCommand } from "./commands/devnet.js";
 import { faucetCommand } from "./commands/faucet.js";
+import { gatewayKeysCommand, gatewayUsageCommand } from "./commands/gateway/keys.js";
+import { gatewayStartCommand } from "./commands/gateway/start.js";
 import { keysCreateCommand } from "./commands/keys/create.js";
 import { keysImportCommand } from "./commands/keys/import.js";
 import { keysListCommand } from "./commands/keys/list.js";
@@ -64,6 +66,13 @@ rest of each settled claim. Run the RelayMiner with \`decai relayminer start\`.`
     description:
       "The RelayMiner serves relays in front of an LLM backend and claims, proves and settles them.",
     commands: [relayminerStartCommand],
+  },
+  {
+    name: "gateway",
+    summary: "run a gateway (OpenAI-compatible API over the network) and manage its API keys",
+    description: `A gateway stakes, is delegated to by applications, and sells the network through an OpenAI-compatible
+API with API keys, budgets and usage logs.`,
+    commands: [gatewayStartCommand, gatewayKeysCommand, gatewayUsageCommand],
   },
   {
     name: "app",
