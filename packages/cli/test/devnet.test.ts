@@ -9,6 +9,7 @@ import { spawnDecai, waitForExit } from "./helpers.js";
 
 type Ready = {
   rpcUrl: string;
+  resumed: boolean;
   OPENAI_BASE_URL: string;
   OPENAI_API_KEY: string;
   model: string;
@@ -20,6 +21,9 @@ type Ready = {
 // the suppliers and the source get paid out of the application's escrow by themselves; Ctrl-C leaves nothing behind.
 describe("decai devnet", () => {
   const dir = mkdtempSync(join(tmpdir(), "decai-devnet-"));
+  // Filled by the first test, checked by the resume test.
+  let first: Ready | undefined;
+  let spentEscrow: bigint | undefined;
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("serves the openai client end to end, settles payments by itself, and stops cleanly", async () => {
@@ -92,6 +96,8 @@ describe("decai devnet", () => {
         await new Promise((r) => setTimeout(r, 500));
         after = await snapshot();
       }
+      first = ready;
+      spentEscrow = after.escrow;
       const spent = before.escrow - after.escrow;
       expect(spent).toBeGreaterThan(0n);
       expect(after.source - before.source).toBeGreaterThan(0n);
@@ -110,6 +116,48 @@ describe("decai devnet", () => {
       createPublicClient({ transport: http(ready.rpcUrl, { retryCount: 0 }) }).getBlockNumber(),
     ).rejects.toThrow();
     await expect(fetch(`${ready.OPENAI_BASE_URL}/models`)).rejects.toThrow();
+  }, 240_000);
+
+  it("resumes from its data directory: same contracts, same API key, the escrow already spent stays spent", async () => {
+    const child = spawnDecai(["devnet", "--port", "0", "--block-time", "0.25", "--json", "--data-dir", dir]);
+    const exited = waitForExit(child);
+    const ready = await new Promise<Ready>((resolve, reject) => {
+      let buffer = "";
+      child.stdout?.on("data", (d) => {
+        buffer += d;
+        const line = buffer.split("\n").find((l) => l.startsWith("{"));
+        if (line) resolve(JSON.parse(line));
+      });
+      child.once("exit", (code) => reject(new Error(`devnet exited early with ${code}`)));
+    });
+    try {
+      expect(ready.resumed).toBe(true);
+      expect(ready.OPENAI_API_KEY).toBe(first?.OPENAI_API_KEY);
+      const chain = createPublicClient({ transport: http(ready.rpcUrl) });
+      const { contracts } = loadDeployment(ready.deploymentFile);
+      expect(await chain.getCode({ address: contracts.relayMining })).toMatch(/^0x[0-9a-f]{10,}/);
+      const escrow = await chain.readContract({
+        address: contracts.staking,
+        abi: stakingAbi,
+        functionName: "applicationEscrow",
+        args: [ready.accounts.application],
+      });
+      expect(escrow).toBeLessThanOrEqual(spentEscrow as bigint);
+      const openai = new OpenAI({
+        baseURL: ready.OPENAI_BASE_URL,
+        apiKey: ready.OPENAI_API_KEY,
+        maxRetries: 0,
+      });
+      const chat = await openai.chat.completions.create({
+        model: ready.model,
+        messages: [{ role: "user", content: "Still there?" }],
+        max_tokens: 4,
+      });
+      expect(chat.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect((await exited).code).toBe(0);
   }, 240_000);
 
   it("says what to do when the port is taken", async () => {

@@ -35,7 +35,8 @@ Options:
   --suppliers <n>        number of suppliers (default 3)
   --model <file.gguf>    serve this GGUF model instead of the generated tiny one
   --backend <url>        use this OpenAI-compatible server (Ollama, vLLM, llama.cpp server) for every supplier
-  --data-dir <dir>       where keys, trees, logs and the deployment file go (default .decai/devnet)
+  --data-dir <dir>       where the chain state, keys, trees, logs and the deployment file go
+                         (default .decai/devnet); starting again on the same directory resumes the devnet
   --json                 print one JSON line with the endpoints once ready
   -h, --help             show this help
 
@@ -88,11 +89,12 @@ Example:
           model: devnet.model,
           deploymentFile: devnet.deploymentFile,
           logsDir: devnet.logsDir,
+          resumed: devnet.resumed,
           accounts: devnet.accounts,
         }),
       );
     } else {
-      output.out(`Decai devnet ready in ${((Date.now() - started) / 1000).toFixed(0)} s. Paste this:
+      output.out(`Decai devnet ${devnet.resumed ? "resumed" : "ready"} in ${((Date.now() - started) / 1000).toFixed(0)} s. Paste this:
 
   export OPENAI_BASE_URL=${devnet.openaiBaseUrl}
   export OPENAI_API_KEY=${devnet.openaiApiKey}
