@@ -1,6 +1,6 @@
 export { AdminApiError, AdminClient, type AdminKey, type AdminUsage } from "./admin/client.js";
 export { checkBudget, emptySpend, periodEnd, periodStart, type ReserveAmount } from "./budget.js";
-export { type CliIo, keysHelp, runKeysCommand } from "./cli/keys.js";
+export { type CliIo, keysHelp, keysOptions, runKeysCommand } from "./cli/keys.js";
 export { ConfigError, describeConfig, type GatewayConfig, loadConfig, serveFlags } from "./config.js";
 export {
   GatewayError,

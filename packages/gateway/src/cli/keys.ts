@@ -42,7 +42,8 @@ Examples:
   keys update key_3f9a0c1d2e4b5a69 --rpm none
   keys usage --key key_3f9a0c1d2e4b5a69 --limit 20`;
 
-const options = {
+/** Flags of the `keys` commands (the `decai gateway keys` verbs reuse them). */
+export const keysOptions = {
   url: { type: "string" },
   json: { type: "boolean" },
   name: { type: "string" },
@@ -58,6 +59,7 @@ const options = {
   limit: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+const options = keysOptions;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
 

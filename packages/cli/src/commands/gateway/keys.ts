@@ -1,21 +1,8 @@
-import { runKeysCommand } from "@decai/gateway";
+import { keysOptions, runKeysCommand } from "@decai/gateway";
 import type { Command } from "../../command.js";
 
-const options = {
-  url: { type: "string" },
-  json: { type: "boolean" },
-  name: { type: "string" },
-  "cost-budget": { type: "string" },
-  "token-budget": { type: "string" },
-  period: { type: "string" },
-  rpm: { type: "string" },
-  tpm: { type: "string" },
-  models: { type: "string" },
-  key: { type: "string" },
-  since: { type: "string" },
-  until: { type: "string" },
-  limit: { type: "string" },
-} as const;
+// The gateway's own `keys` flags, less --help (which `decai` answers itself).
+const { help: _help, ...options } = keysOptions;
 
 /** Rebuilds the argv of the gateway's own `keys` CLI from parsed values. */
 function argvOf(positionals: string[], values: Record<string, unknown>): string[] {
