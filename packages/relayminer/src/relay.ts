@@ -61,6 +61,12 @@ export type RelayHandlerDeps = {
   metrics: RelayMinerMetrics;
   log: Logger;
   onRelay?: (served: ServedRelay) => void;
+  /**
+   * Brings the chain cache up to date now. Called at most once per relay, only when the relay names a session
+   * the cache has not seen start yet (its seed or first block): at a session rollover the application may read the
+   * chain a few hundred ms before our next poll.
+   */
+  refreshChain?: () => Promise<unknown>;
 };
 
 /** Per-relay state shared by the serving paths. */
@@ -85,7 +91,24 @@ export async function handleRelay(req: IncomingMessage, res: ServerResponse, dep
   let admitted = false;
   let reservation: Reservation | undefined;
   try {
-    relay = authorizeRelay(req.headers["decai-relay-request"], deps.validation);
+    const header = req.headers["decai-relay-request"];
+    try {
+      relay = authorizeRelay(header, deps.validation);
+    } catch (error) {
+      const lagging =
+        error instanceof RelayRejection &&
+        (error.code === "session_not_ready" || error.code === "session_not_started");
+      if (!lagging || !deps.refreshChain) throw error;
+      // A chain that cannot be read now leaves the original refusal standing.
+      if (
+        (await deps.refreshChain().then(
+          () => true,
+          () => false,
+        )) === false
+      )
+        throw error;
+      relay = authorizeRelay(header, deps.validation);
+    }
     const { request } = relay;
     const backend = deps.backends.get(request.serviceId.toLowerCase());
     if (!backend) throw new RelayRejection("model_not_found", "No backend is configured for this service.");

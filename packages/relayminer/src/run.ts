@@ -86,6 +86,7 @@ export async function runRelayMiner(
   const miner = await RelayMiner.start({
     supplierKey: config.supplierKey,
     chain: indexer.state,
+    refreshChain: () => indexer.sync(),
     domain: { chainId, verifyingContract: config.verifyingContract },
     services: config.services.map((s) => ({
       id: s.id,

@@ -24,6 +24,8 @@ export type RelayMinerOptions = {
   supplierKey: Hex;
   /** Chain lookups, kept fresh by a `ChainIndexer` (`indexer.state`). */
   chain: ChainView;
+  /** Brings `chain` up to date at once (`indexer.sync`), for relays that name a session it has not seen start. */
+  refreshChain?: () => Promise<unknown>;
   /** EIP-712 domain of relays: the chain id and the RelayMining contract. */
   domain: RelayDomain;
   services: readonly ServedService[];
@@ -130,6 +132,7 @@ export class RelayMiner {
       meter: this.meter,
       replay: this.#replay,
       trees: this.trees,
+      ...(options.refreshChain ? { refreshChain: options.refreshChain } : {}),
       metrics: this.metrics,
       log,
       ...(options.onRelay ? { onRelay: options.onRelay } : {}),

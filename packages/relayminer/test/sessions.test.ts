@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getSessionSuppliers } from "@decai/chain";
 import { relayHash, verifyRelay } from "@decai/core";
 import { type Hex, parseEther } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
@@ -139,5 +140,42 @@ describe("RelayMiner meters, mines and follows sessions", () => {
     await indexer.sync();
     const current = await world.startMiner({ supplierKey: world.drawnKey() });
     expect((await world.post(current, world.relay())).status).toBe(200);
+  });
+
+  it("refreshes its chain cache once when a relay names a session whose seed it has not seen yet", async () => {
+    const { indexer, net } = world;
+    await net.actions.nextSession();
+    await indexer.sync();
+    // The seed lands on-chain, but the cache has not polled since: the application may know before we do.
+    await net.actions.recordSeed(net.keys[0] as Hex);
+    // Which supplier the new session drew, read from the chain directly (the shared cache must stay stale).
+    const session = indexer.state.currentSession;
+    const [drawn] = await getSessionSuppliers(net.publicClient, {
+      contracts: net.contracts,
+      application: world.app,
+      serviceId: world.service,
+      session,
+    });
+    const key = drawn === privateKeyToAddress(world.suppliers.A) ? world.suppliers.A : world.suppliers.B;
+    const stale = await world.startMiner({ supplierKey: key });
+    const lagging = await world.post(stale, world.relay({ session, supplier: privateKeyToAddress(key) }));
+    expect((await errorOf(lagging)).code).toBe("session_not_ready");
+    let refreshed = 0;
+    const fresh = await world.startMiner({
+      supplierKey: key,
+      refreshChain: async () => {
+        refreshed++;
+        await indexer.sync();
+      },
+    });
+    expect(
+      (await world.post(fresh, world.relay({ session, supplier: privateKeyToAddress(key) }))).status,
+    ).toBe(200);
+    expect(refreshed).toBe(1);
+    // Once the cache knows the session, nothing is refreshed on the relay path.
+    expect(
+      (await world.post(fresh, world.relay({ session, supplier: privateKeyToAddress(key) }))).status,
+    ).toBe(200);
+    expect(refreshed).toBe(1);
   });
 });
