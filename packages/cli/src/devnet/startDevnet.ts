@@ -120,8 +120,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         {
           blocksPerSession: options.sessionBlocks,
           suppliersPerSession: Math.min(suppliersCount, 3),
-          // Windows as long as a session: room for every supplier's transactions even with fast blocks.
-          claimWindowOpenOffsetBlocks: 1,
+          // Windows as long as a session: room for every supplier's transactions even with fast blocks. The
+          // grace before claims open keeps the previous session servable while the new one's seed is recorded.
+          claimWindowOpenOffsetBlocks: Math.max(2, Math.floor(options.sessionBlocks / 2)),
           claimWindowBlocks: Math.max(4, options.sessionBlocks),
           proofWindowBlocks: Math.min(Math.max(4, options.sessionBlocks), 255),
         },

@@ -51,6 +51,9 @@ export function createDecaiUpstream(options: DecaiUpstreamOptions): Upstream {
   const services = async () =>
     typeof options.services === "function" ? options.services() : options.services;
 
+  // Between two sessions (the new seed not yet recorded) no session may be servable for a moment; the catalog
+  // keeps the last known supplier count rather than taking the model offline until its next refresh.
+  const lastSuppliers = new Map<string, number>();
   return {
     async models() {
       const list: UpstreamModel[] = [];
@@ -59,8 +62,10 @@ export function createDecaiUpstream(options: DecaiUpstreamOptions): Upstream {
         let suppliers = 0;
         try {
           suppliers = (await client.sessions.suppliers(client.application, serviceId)).length;
+          lastSuppliers.set(serviceId, suppliers);
         } catch (error) {
           if (!(error instanceof NoSessionError)) throw error;
+          suppliers = lastSuppliers.get(serviceId) ?? 0;
         }
         list.push({
           id: service.name,
