@@ -4,11 +4,8 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadDeployment } from "@decai/chain";
-import * as gatewayPackage from "@decai/gateway";
-import { createKey, Gateway, SqliteStore, type Upstream } from "@decai/gateway";
-import { DecaiClient } from "@decai/sdk";
+import { connectDecaiNetwork, createKey, Gateway, SqliteStore } from "@decai/gateway";
 import { createPublicClient, type Hex, http } from "viem";
-import { networkUpstreamExport } from "./gateway.js";
 
 const { values } = parseArgs({
   options: {
@@ -19,33 +16,15 @@ const { values } = parseArgs({
     dir: { type: "string" },
   },
 });
-const signerKey = process.env.DECAI_BENCH_GATEWAY_KEY as Hex;
-const deployment = loadDeployment(values.deployment as string);
-const publicClient = createPublicClient({ transport: http(values["rpc-url"]) });
-const client = DecaiClient.fromDeployment({
-  client: publicClient as never,
-  deployment: { chainId: deployment.chainId, contracts: deployment.contracts },
-  signerKey,
-  application: values.application as Hex,
-});
-// The expected shape of the network upstream's factory; adjust this call if it lands with another one.
-const factory = (gatewayPackage as Record<string, unknown>)[networkUpstreamExport] as (options: {
-  client: DecaiClient;
-  publicClient: typeof publicClient;
-  deployment: typeof deployment;
-  signerKey: Hex;
-  application: Hex;
-}) => Upstream;
-const upstream = factory({
-  client,
-  publicClient,
-  deployment,
-  signerKey,
+const { upstream, pricing } = connectDecaiNetwork({
+  client: createPublicClient({ transport: http(values["rpc-url"]) }),
+  deployment: loadDeployment(values.deployment as string),
+  gatewayKey: process.env.DECAI_BENCH_GATEWAY_KEY as Hex,
   application: values.application as Hex,
 });
 const store = SqliteStore.open(join(values.dir as string, `gateway-${process.pid}.sqlite`));
 const { key } = await createKey(store, { name: "bench", limits: {} });
-const gateway = await Gateway.start({ store, upstream, port: Number(values.port) });
+const gateway = await Gateway.start({ store, upstream, pricing, port: Number(values.port) });
 process.stdout.write(`${JSON.stringify({ apiKey: key })}\n`);
 const stop = async () => {
   await gateway.stop();

@@ -1,13 +1,11 @@
-// Scenario 1(c) and 2 measure "client → gateway → RelayMiner → backend". The gateway's Decai-network upstream
-// (the SDK behind the gateway's `Upstream` interface) is being written; until @decai/gateway exports it, the
-// bench measures (c'): the load generator, sending relays signed as the gateway would, → RelayMiner → backend.
-// When it lands, `networkUpstreamExport` is the one name to check and `bench/lib/gateway-main.ts` the one call
-// to adjust.
+// Scenario 1(c) and 2 measure "client → gateway → RelayMiner → backend": the gateway in its own process, on the
+// Decai network through `connectDecaiNetwork` (the SDK behind the gateway's `Upstream` interface). (c') beside it
+// is the load generator sending relays signed as the gateway would, straight to the RelayMiner.
 import type { BenchNetwork } from "./network.js";
 import { type Child, freePort, spawnTs, waitForHttp } from "./processes.js";
 
 /** The export of @decai/gateway that builds an `Upstream` serving through the Decai network. */
-export const networkUpstreamExport = "createNetworkUpstream";
+export const networkUpstreamExport = "connectDecaiNetwork";
 
 /** A gateway serving through the bench network, as the load generator reaches it. */
 export type GatewayUnderTest = {

@@ -15,8 +15,8 @@ export type TokenUsage = { inputTokens: number; outputTokens: number };
 export const freePrice: ModelPrice = { perRequest: 0n, perInputToken: 0n, perOutputToken: 0n };
 
 /**
- * The network's price of a service: its compute units times `paymentPerComputeUnit` (the lead wires both from
- * chain data: the `ServiceRegistry` record and `RelayMining.paymentPerComputeUnit`).
+ * The network's price of a service: its compute units times `paymentPerComputeUnit` (`connectDecaiNetwork` reads
+ * both from the chain: the `ServiceRegistry` record and `RelayMining.paymentPerComputeUnit`).
  *
  * @example
  * priceFromComputeUnits({ cuMode: 1, cuPerRelay: 0n, cuPerInputToken: 1n, cuPerOutputToken: 3n }, 10n);

@@ -17,7 +17,7 @@ export type RunningGateway = { gateway: Gateway; stop: () => Promise<void> };
 
 /**
  * Opens the configured store, builds the upstream and starts the gateway. `upstream` replaces the configured
- * HTTP passthrough (the lead's Decai-network upstream plugs in here).
+ * upstream (an HTTP passthrough, or the Decai network when the config has a "network" section).
  *
  * @example
  * const { gateway, stop } = await runGateway(loadConfig({ argv: process.argv.slice(3) }));

@@ -1,5 +1,5 @@
 // The gateway's only view of where completions come from. Today: an HTTP passthrough to any OpenAI-compatible
-// base URL (`createHttpUpstream`); next: the Decai network through the SDK (sessions, suppliers, signed relays).
+// base URL (`createHttpUpstream`), or the Decai network through the SDK (`createDecaiUpstream` / `connectDecaiNetwork`).
 import type { TokenUsage } from "../pricing.js";
 import type { Endpoint } from "../usage.js";
 
