@@ -75,6 +75,7 @@ describe("decai devnet", () => {
         model: ready.model,
         messages: [{ role: "user", content: "Hello" }],
         max_tokens: 8,
+        temperature: 0, // the tiny model may sample end-of-turn first; greedy never does for these prompts
       });
       expect(chat.choices[0]?.message.content?.length).toBeGreaterThan(0);
       expect(chat.usage?.completion_tokens).toBeGreaterThan(0);
@@ -82,6 +83,7 @@ describe("decai devnet", () => {
         model: ready.model,
         messages: [{ role: "user", content: "Hello again" }],
         max_tokens: 8,
+        temperature: 0,
         stream: true,
       });
       let streamed = "";
@@ -152,6 +154,7 @@ describe("decai devnet", () => {
         model: ready.model,
         messages: [{ role: "user", content: "Still there?" }],
         max_tokens: 4,
+        temperature: 0,
       });
       expect(chat.choices[0]?.message.content?.length).toBeGreaterThan(0);
     } finally {

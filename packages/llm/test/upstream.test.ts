@@ -84,6 +84,7 @@ describe("upstream backend", () => {
       model: "decai-tiny",
       messages: [{ role: "user", content: "Hi" }],
       max_tokens: 5,
+      temperature: 0, // greedy: sampling may pick end-of-turn early and count fewer tokens
       stream: true,
       stream_options: { include_usage: true },
     });

@@ -45,7 +45,12 @@ describe("DecaiClient against real RelayMiners", () => {
   it("answers a chat completion from a session supplier, with a verified receipt", async () => {
     const client = world.client();
     expect(client.application).toBe(world.app); // sovereign: the signer is the application
-    const completion = await client.chat.completions.create({ model: "tiny-llama", messages, max_tokens: 6 });
+    const completion = await client.chat.completions.create({
+      model: "tiny-llama",
+      messages,
+      max_tokens: 6,
+      temperature: 0,
+    });
     expect(completion.object).toBe("chat.completion");
     expect(completion.choices[0]?.message.content?.length).toBeGreaterThan(0);
     const { decai } = completion;
@@ -58,14 +63,23 @@ describe("DecaiClient against real RelayMiners", () => {
 
   it("sets max_tokens on requests without one, so the signed cost is bounded", async () => {
     const client = world.client({ defaultMaxTokens: 5 });
-    const completion = await client.chat.completions.create({ model: "tiny-llama", messages });
+    const completion = await client.chat.completions.create({
+      model: "tiny-llama",
+      messages,
+      temperature: 0,
+    });
     expect(completion.decai.receipt.relay?.request.maxTokens).toBe(5);
     expect(completion.usage?.completion_tokens).toBe(5);
   });
 
   it("streams a chat completion and verifies the receipt at its end", async () => {
     const client = world.client();
-    const stream = await client.chat.completions.create({ model: "tiny-llama", messages, stream: true });
+    const stream = await client.chat.completions.create({
+      model: "tiny-llama",
+      messages,
+      stream: true,
+      temperature: 0,
+    });
     const chunks: ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks[0]?.object).toBe("chat.completion.chunk");
