@@ -10,6 +10,11 @@ import {ComputeUnitMode, IServiceRegistry, Service} from "./interfaces/IServiceR
 /// @dev Service ids are chosen by the source. The TypeScript side encodes a short ASCII id such as
 ///      "tiny-llama" right-padded with zero bytes to 32 bytes. Services are never deleted, so an id
 ///      can never be re-registered by someone else and past claims always resolve.
+///      Tiers: the source of a service may link one *batch tier* to it (`registerBatchService`): a
+///      service of its own (suppliers stake for it, claims settle on it like any other) that serves the
+///      same weights for latency-tolerant work at a lower price (compute-unit weights no higher than the
+///      interactive service's, at least one strictly lower). Gateways list it next to the interactive
+///      service (`tiny-llama:batch`).
 contract ServiceRegistry is IServiceRegistry {
     /// @notice Upper bound of `sourceShareBps` (50%): the supplier who does the work keeps the rest
     ///         (minus the DAO share).
@@ -17,6 +22,8 @@ contract ServiceRegistry is IServiceRegistry {
 
     mapping(bytes32 id => Service) private _services;
     bytes32[] private _serviceIds;
+    mapping(bytes32 batchId => bytes32 interactiveId) private _batchOf;
+    mapping(bytes32 interactiveId => bytes32 batchId) private _batchTier;
 
     /// @notice Emitted when `source` registers service `id`.
     event ServiceRegistered(
@@ -44,6 +51,9 @@ contract ServiceRegistry is IServiceRegistry {
     );
     /// @notice Emitted when service `id` is handed from source `from` to source `to`.
     event ServiceOwnershipTransferred(bytes32 indexed id, address indexed from, address indexed to);
+    /// @notice Emitted (after its `ServiceRegistered`) when `source` registers `id` as the batch tier of
+    ///         `interactiveId`.
+    event BatchServiceRegistered(bytes32 indexed id, bytes32 indexed interactiveId, address indexed source);
 
     /// @notice The service id is zero; pick a non-empty id (e.g. an ASCII name right-padded to 32 bytes).
     error ZeroServiceId();
@@ -66,6 +76,15 @@ contract ServiceRegistry is IServiceRegistry {
     error ZeroAddress();
     /// @notice `index` is past the number of registered services.
     error IndexOutOfBounds(uint256 index, uint256 count);
+    /// @notice `interactiveId` already has the batch tier `batchId`; update that one instead.
+    error BatchTierExists(bytes32 interactiveId, bytes32 batchId);
+    /// @notice `id` is itself a batch tier: link a batch tier to the interactive service instead.
+    error NotInteractiveService(bytes32 id);
+    /// @notice A batch tier must be cheaper than its interactive service: the same compute-unit mode and a
+    ///         lower `cuPerRelay` (PerRelay), or token weights none higher and one lower (PerToken).
+    error BatchPriceNotLower(bytes32 batchId, bytes32 interactiveId);
+    /// @notice A batch tier serves its interactive service's weights: `weightsDigest` must be `expected`.
+    error BatchDigestMismatch(bytes32 batchId, bytes32 expected);
 
     modifier onlySource(bytes32 id) {
         address source = _services[id].source;
@@ -124,6 +143,10 @@ contract ServiceRegistry is IServiceRegistry {
         uint64 cuPerInputToken,
         uint64 cuPerOutputToken
     ) external onlySource(id) {
+        bytes32 interactiveId = _batchOf[id];
+        if (interactiveId != bytes32(0) && weightsDigest != _services[interactiveId].weightsDigest) {
+            revert BatchDigestMismatch(id, _services[interactiveId].weightsDigest);
+        }
         _write(
             _services[id],
             modelName,
@@ -145,6 +168,84 @@ contract ServiceRegistry is IServiceRegistry {
             cuPerInputToken,
             cuPerOutputToken
         );
+        if (interactiveId != bytes32(0)) {
+            _checkBatchPrice(id, interactiveId);
+        } else if (_batchTier[id] != bytes32(0)) {
+            // The batch tier follows the interactive service's weights, and must stay the cheaper one.
+            bytes32 batchId = _batchTier[id];
+            Service storage batch = _services[batchId];
+            _checkBatchPrice(batchId, id);
+            if (batch.weightsDigest != weightsDigest) {
+                batch.weightsDigest = weightsDigest;
+                emit ServiceUpdated(
+                    batchId,
+                    batch.source,
+                    batch.modelName,
+                    weightsDigest,
+                    batch.sourceShareBps,
+                    batch.cuMode,
+                    batch.cuPerRelay,
+                    batch.cuPerInputToken,
+                    batch.cuPerOutputToken
+                );
+            }
+        }
+    }
+
+    /// @notice Registers service `id` as the batch tier of `interactiveId`: the same model name and weights
+    ///         digest, its own (lower) compute-unit weights and source share. Only the interactive
+    ///         service's source may call it, once per interactive service; the caller becomes `id`'s source.
+    /// @dev Emits `ServiceRegistered` for `id` (it is a service like any other: suppliers stake for it and
+    ///      claims settle on it) and then `BatchServiceRegistered`.
+    /// @param id Non-zero, unused service id for the tier (by convention the interactive name + ".batch").
+    /// @param interactiveId A registered interactive service whose source is the caller.
+    /// @param sourceShareBps Share of every settled claim on the tier paid to the source.
+    /// @param cuMode Must equal the interactive service's mode.
+    /// @param cuPerRelay Weight of one relay in PerRelay mode, at most the interactive one.
+    /// @param cuPerInputToken Weight of one input token in PerToken mode, at most the interactive one.
+    /// @param cuPerOutputToken Weight of one output token in PerToken mode, at most the interactive one.
+    function registerBatchService(
+        bytes32 id,
+        bytes32 interactiveId,
+        uint16 sourceShareBps,
+        ComputeUnitMode cuMode,
+        uint64 cuPerRelay,
+        uint64 cuPerInputToken,
+        uint64 cuPerOutputToken
+    ) external onlySource(interactiveId) {
+        if (_batchOf[interactiveId] != bytes32(0)) revert NotInteractiveService(interactiveId);
+        if (_batchTier[interactiveId] != bytes32(0)) revert BatchTierExists(interactiveId, _batchTier[interactiveId]);
+        if (id == bytes32(0)) revert ZeroServiceId();
+        if (_services[id].source != address(0)) revert ServiceAlreadyExists(id);
+        Service storage interactive = _services[interactiveId];
+        Service storage service = _services[id];
+        service.source = msg.sender;
+        _write(
+            service,
+            interactive.modelName,
+            interactive.weightsDigest,
+            sourceShareBps,
+            cuMode,
+            cuPerRelay,
+            cuPerInputToken,
+            cuPerOutputToken
+        );
+        _batchOf[id] = interactiveId;
+        _batchTier[interactiveId] = id;
+        _checkBatchPrice(id, interactiveId);
+        _serviceIds.push(id);
+        emit ServiceRegistered(
+            id,
+            msg.sender,
+            service.modelName,
+            service.weightsDigest,
+            sourceShareBps,
+            cuMode,
+            cuPerRelay,
+            cuPerInputToken,
+            cuPerOutputToken
+        );
+        emit BatchServiceRegistered(id, interactiveId, msg.sender);
     }
 
     /// @notice Hands service `id` to `newSource`, who receives the source share from then on.
@@ -169,6 +270,16 @@ contract ServiceRegistry is IServiceRegistry {
         return service;
     }
 
+    /// @notice The interactive service that `id` is the batch tier of; zero for an interactive service.
+    function batchOf(bytes32 id) external view returns (bytes32) {
+        return _batchOf[id];
+    }
+
+    /// @notice The batch tier of interactive service `id`; zero when it has none.
+    function batchTierOf(bytes32 id) external view returns (bytes32) {
+        return _batchTier[id];
+    }
+
     /// @notice The number of registered services, for enumeration with `serviceIdAt`.
     function serviceCount() external view returns (uint256) {
         return _serviceIds.length;
@@ -181,9 +292,25 @@ contract ServiceRegistry is IServiceRegistry {
         return _serviceIds[index];
     }
 
+    /// @dev Reverts `BatchPriceNotLower` unless `batchId` is cheaper than `interactiveId` (see the error).
+    function _checkBatchPrice(bytes32 batchId, bytes32 interactiveId) private view {
+        Service storage b = _services[batchId];
+        Service storage i = _services[interactiveId];
+        bool cheaper;
+        if (b.cuMode != i.cuMode) {
+            cheaper = false;
+        } else if (b.cuMode == ComputeUnitMode.PerRelay) {
+            cheaper = b.cuPerRelay < i.cuPerRelay;
+        } else {
+            cheaper = b.cuPerInputToken <= i.cuPerInputToken && b.cuPerOutputToken <= i.cuPerOutputToken
+                && (b.cuPerInputToken < i.cuPerInputToken || b.cuPerOutputToken < i.cuPerOutputToken);
+        }
+        if (!cheaper) revert BatchPriceNotLower(batchId, interactiveId);
+    }
+
     function _write(
         Service storage service,
-        string calldata modelName,
+        string memory modelName,
         bytes32 weightsDigest,
         uint16 sourceShareBps,
         ComputeUnitMode cuMode,

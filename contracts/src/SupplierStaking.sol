@@ -28,6 +28,10 @@ abstract contract SupplierStaking is StakingParams {
     // index + 1 of the supplier's latest entry for a service; 0 when it never served it
     mapping(address supplier => mapping(bytes32 serviceId => uint256)) private _lastEntry;
     mapping(address supplier => mapping(bytes32 serviceId => string)) private _endpoints;
+    // first session a paused supplier is left out of; 0 while it is not paused
+    mapping(address supplier => uint64) private _pausedFrom;
+    // sha256 of the model file the supplier says it serves; compared off-chain with the service's digest
+    mapping(address supplier => mapping(bytes32 serviceId => bytes32)) private _weightsDigests;
 
     /// @notice Emitted on a new stake or a top-up; `total` is the stake after it.
     event SupplierStaked(address indexed supplier, uint256 amount, uint256 total);
@@ -37,6 +41,8 @@ abstract contract SupplierStaking is StakingParams {
     );
     /// @notice Emitted when `supplier` moves its endpoint for `serviceId` (effective immediately).
     event SupplierEndpointUpdated(address indexed supplier, bytes32 indexed serviceId, string endpoint);
+    /// @notice Emitted when `supplier` declares the weights digest it serves for `serviceId` (effective immediately).
+    event SupplierWeightsDigestDeclared(address indexed supplier, bytes32 indexed serviceId, bytes32 digest);
     /// @notice Emitted when `supplier` stops serving `serviceId`; it serves up to `untilSession` (exclusive).
     event SupplierServiceRemoved(address indexed supplier, bytes32 indexed serviceId, uint64 untilSession);
     /// @notice Emitted when `supplier` starts unbonding; it can withdraw from `withdrawableFromSession`.
@@ -45,6 +51,12 @@ abstract contract SupplierStaking is StakingParams {
     event SupplierWithdrawn(address indexed supplier, uint256 amount);
     /// @notice Emitted when the settlement contract moves `amount` of `supplier`'s stake to `to`.
     event SupplierSlashed(address indexed supplier, uint256 amount, address indexed to);
+    /// @notice Emitted (after one `SupplierServiceRemoved` per service) when `supplier` pauses: it is left
+    ///         out of every session draw from `fromSession` on.
+    event SupplierPaused(address indexed supplier, uint64 fromSession);
+    /// @notice Emitted (after one `SupplierServiceAdded` per service) when `supplier` resumes: it is drawn
+    ///         again from `fromSession` on.
+    event SupplierResumed(address indexed supplier, uint64 fromSession);
 
     /// @notice `supplier` already serves `serviceId`; use `updateSupplierEndpoint` to move it.
     error ServiceAlreadyStaked(address supplier, bytes32 serviceId);
@@ -52,6 +64,12 @@ abstract contract SupplierStaking is StakingParams {
     error ServiceNotStaked(address supplier, bytes32 serviceId);
     /// @notice An endpoint URL must be given.
     error EmptyEndpoint();
+    /// @notice `supplier` is paused: resume it with `resumeSupplier` first.
+    error SupplierIsPaused(address supplier);
+    /// @notice `supplier` is not paused.
+    error SupplierNotPaused(address supplier);
+    /// @notice A weights digest must be given: the sha256 of the model file served, never zero.
+    error ZeroWeightsDigest();
 
     /// @notice Stakes `amount` stake tokens as a supplier, or tops up an existing stake.
     /// @dev The caller must have approved `amount` to this contract. The resulting stake must reach
@@ -77,6 +95,7 @@ abstract contract SupplierStaking is StakingParams {
     /// @param endpoint The URL where the supplier's RelayMiner serves it, non-empty.
     function addSupplierService(bytes32 serviceId, string calldata endpoint) external {
         SupplierInfo storage s = _activeSupplier(msg.sender);
+        if (_pausedFrom[msg.sender] != 0) revert SupplierIsPaused(msg.sender);
         if (!registry.serviceExists(serviceId)) revert UnknownService(serviceId);
         if (bytes(endpoint).length == 0) revert EmptyEndpoint();
         if (s.serviceIds.length >= MAX_SUPPLIER_SERVICES) revert TooManyServices(MAX_SUPPLIER_SERVICES);
@@ -107,14 +126,30 @@ abstract contract SupplierStaking is StakingParams {
         emit SupplierEndpointUpdated(msg.sender, serviceId, endpoint);
     }
 
+    /// @notice Declares the weights digest (sha256 of the model file) the caller serves `serviceId` with;
+    ///         effective immediately, overwriting an earlier declaration.
+    /// @dev Deliberately not required to equal the service's registered digest: the declaration is the
+    ///      supplier's own signed statement, so a supplier that openly serves another artifact (e.g. a
+    ///      quantisation) is visible to gateways, which compare it with the service's digest and with the
+    ///      digest the RelayMiner reports on every response. It stays readable after the service is removed
+    ///      (like the endpoint) and is deleted on withdrawal.
+    /// @param serviceId A service the caller serves.
+    /// @param digest sha256 of the model file, non-zero.
+    function declareWeightsDigest(bytes32 serviceId, bytes32 digest) external {
+        _activeSupplier(msg.sender);
+        if (!_serves(msg.sender, serviceId)) revert ServiceNotStaked(msg.sender, serviceId);
+        if (digest == bytes32(0)) revert ZeroWeightsDigest();
+        _weightsDigests[msg.sender][serviceId] = digest;
+        emit SupplierWeightsDigestDeclared(msg.sender, serviceId, digest);
+    }
+
     /// @notice Stops serving `serviceId` after the current session.
     /// @dev The endpoint stays readable so the sessions still served can reach the supplier.
     /// @param serviceId A service the caller serves.
     function removeSupplierService(bytes32 serviceId) external {
         SupplierInfo storage s = _activeSupplier(msg.sender);
         if (!_serves(msg.sender, serviceId)) revert ServiceNotStaked(msg.sender, serviceId);
-        uint64 until = _currentSession() + 1;
-        _serviceEntries[serviceId][_lastEntry[msg.sender][serviceId] - 1].untilSession = until;
+        uint64 until = _closeEntry(msg.sender, serviceId, _currentSession() + 1);
         bytes32[] storage ids = s.serviceIds;
         for (uint256 i; i < ids.length; ++i) {
             if (ids[i] == serviceId) {
@@ -135,8 +170,7 @@ abstract contract SupplierStaking is StakingParams {
         uint64 until = current + 1;
         bytes32[] storage ids = s.serviceIds;
         for (uint256 i; i < ids.length; ++i) {
-            _serviceEntries[ids[i]][_lastEntry[msg.sender][ids[i]] - 1].untilSession = until;
-            emit SupplierServiceRemoved(msg.sender, ids[i], until);
+            emit SupplierServiceRemoved(msg.sender, ids[i], _closeEntry(msg.sender, ids[i], until));
         }
         uint64 withdrawable = _withdrawableFrom(current);
         s.withdrawableFromSession = withdrawable;
@@ -153,11 +187,60 @@ abstract contract SupplierStaking is StakingParams {
         bytes32[] storage ids = s.serviceIds;
         for (uint256 i; i < ids.length; ++i) {
             delete _endpoints[msg.sender][ids[i]];
+            delete _weightsDigests[msg.sender][ids[i]];
         }
         delete _suppliers[msg.sender];
+        delete _pausedFrom[msg.sender];
         totalSupplierStake -= amount;
         emit SupplierWithdrawn(msg.sender, amount);
         stakeToken.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice Pauses the caller: from the next session on it is left out of every session draw, without
+    ///         unstaking and without any penalty. The current session (and every past one) keeps it, so its
+    ///         relays there are still served, claimed, proven and settled.
+    /// @dev Closes each of the caller's service entries at the next session boundary (the draw then leaves it
+    ///      out, on-chain and off-chain alike, with no flag to read) and keeps its services and endpoints for
+    ///      `resumeSupplier`. Emits `SupplierServiceRemoved` per service, then `SupplierPaused`.
+    function pauseSupplier() external {
+        SupplierInfo storage s = _activeSupplier(msg.sender);
+        if (_pausedFrom[msg.sender] != 0) revert SupplierIsPaused(msg.sender);
+        uint64 next = _currentSession() + 1;
+        bytes32[] storage ids = s.serviceIds;
+        for (uint256 i; i < ids.length; ++i) {
+            emit SupplierServiceRemoved(msg.sender, ids[i], _closeEntry(msg.sender, ids[i], next));
+        }
+        _pausedFrom[msg.sender] = next;
+        emit SupplierPaused(msg.sender, next);
+    }
+
+    /// @notice Resumes a paused caller: it is drawn into sessions again from the next session on, for the
+    ///         same services at the same endpoints.
+    /// @dev Resuming in the session it paused in reopens the closed entries; later it appends one entry per
+    ///      service. Emits `SupplierServiceAdded` per service, then `SupplierResumed`.
+    function resumeSupplier() external {
+        SupplierInfo storage s = _activeSupplier(msg.sender);
+        if (_pausedFrom[msg.sender] == 0) revert SupplierNotPaused(msg.sender);
+        uint64 next = _currentSession() + 1;
+        bytes32[] storage ids = s.serviceIds;
+        for (uint256 i; i < ids.length; ++i) {
+            bytes32 id = ids[i];
+            uint256 last = _lastEntry[msg.sender][id];
+            if (_serviceEntries[id][last - 1].untilSession == next) {
+                _serviceEntries[id][last - 1].untilSession = type(uint64).max;
+            } else {
+                _serviceEntries[id].push(SupplierEntry(msg.sender, next, type(uint64).max));
+                _lastEntry[msg.sender][id] = _serviceEntries[id].length;
+            }
+            emit SupplierServiceAdded(msg.sender, id, _endpoints[msg.sender][id], next);
+        }
+        delete _pausedFrom[msg.sender];
+        emit SupplierResumed(msg.sender, next);
+    }
+
+    /// @notice Whether `supplier` is paused, and the first session it is left out of (0 when not paused).
+    function supplierPausedFrom(address supplier) external view returns (uint64) {
+        return _pausedFrom[supplier];
     }
 
     /// @notice Moves up to `amount` of `supplier`'s stake to `to` (the DAO). Only the settlement contract.
@@ -205,6 +288,11 @@ abstract contract SupplierStaking is StakingParams {
         return _endpoints[supplier][serviceId];
     }
 
+    /// @notice The weights digest `supplier` last declared for `serviceId` (zero when none or after withdrawal).
+    function supplierWeightsDigest(address supplier, bytes32 serviceId) external view returns (bytes32) {
+        return _weightsDigests[supplier][serviceId];
+    }
+
     /// @inheritdoc IStaking
     function getServiceSupplierEntries(bytes32 serviceId) external view returns (SupplierEntry[] memory) {
         return _serviceEntries[serviceId];
@@ -227,9 +315,25 @@ abstract contract SupplierStaking is StakingParams {
         if (s.withdrawableFromSession != 0) revert Unbonding(supplier, s.withdrawableFromSession);
     }
 
-    /// @dev True while `supplier`'s latest entry for `serviceId` is open-ended.
+    /// @dev True while `supplier`'s latest entry for `serviceId` is open-ended, or while it is paused and
+    ///      still lists the service.
     function _serves(address supplier, bytes32 serviceId) private view returns (bool) {
         uint256 last = _lastEntry[supplier][serviceId];
-        return last != 0 && _serviceEntries[serviceId][last - 1].untilSession == type(uint64).max;
+        if (last == 0) return false;
+        if (_serviceEntries[serviceId][last - 1].untilSession == type(uint64).max) return true;
+        if (_pausedFrom[supplier] == 0) return false;
+        bytes32[] storage ids = _suppliers[supplier].serviceIds;
+        for (uint256 i; i < ids.length; ++i) {
+            if (ids[i] == serviceId) return true;
+        }
+        return false;
+    }
+
+    /// @dev Ends `supplier`'s latest entry for `serviceId` at `until` unless it already ends sooner (a paused
+    ///      supplier's entries do: moving them later would rewrite past sessions). Returns its end.
+    function _closeEntry(address supplier, bytes32 serviceId, uint64 until) private returns (uint64) {
+        SupplierEntry storage entry = _serviceEntries[serviceId][_lastEntry[supplier][serviceId] - 1];
+        if (entry.untilSession > until) entry.untilSession = until;
+        return entry.untilSession;
     }
 }

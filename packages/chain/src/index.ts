@@ -4,6 +4,7 @@ export {
   getServiceSupplierEntries,
   getSessionSuppliers,
 } from "./actions/getSessionSuppliers.js";
+export { getSupplierWeightsDigest } from "./actions/getSupplierWeightsDigest.js";
 export { ANVIL_MNEMONIC, type DevAccount, devAccounts } from "./anvil/devAccounts.js";
 export { findAnvilBinary } from "./anvil/findAnvilBinary.js";
 export { type Anvil, type StartAnvilOptions, startAnvil } from "./anvil/startAnvil.js";
@@ -13,3 +14,4 @@ export { DEFAULT_PARAMS, type DecaiParams } from "./deploy/params.js";
 export { ChainError } from "./errors.js";
 export * from "./generated/contracts.js";
 export * from "./indexer/index.js";
+export * from "./status/index.js";

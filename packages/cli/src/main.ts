@@ -6,8 +6,10 @@ import { appUndelegateCommand } from "./commands/app/undelegate.js";
 import { appUnstakeCommand } from "./commands/app/unstake.js";
 import { appWithdrawCommand } from "./commands/app/withdraw.js";
 import { chainDeployCommand } from "./commands/chain/deploy.js";
+import { dashboardCommand } from "./commands/dashboard.js";
 import { devnetCommand } from "./commands/devnet.js";
 import { faucetCommand } from "./commands/faucet.js";
+import { gatewayEvidenceCommand } from "./commands/gateway/evidence.js";
 import { gatewayKeysCommand, gatewayUsageCommand } from "./commands/gateway/keys.js";
 import { gatewayStartCommand } from "./commands/gateway/start.js";
 import { keysCreateCommand } from "./commands/keys/create.js";
@@ -18,6 +20,8 @@ import { sourceEarningsCommand } from "./commands/source/earnings.js";
 import { sourceRegisterCommand } from "./commands/source/register.js";
 import { sourceUpdateCommand } from "./commands/source/update.js";
 import { statusCommand } from "./commands/status.js";
+import { supplierPauseCommand } from "./commands/supplier/pause.js";
+import { supplierResumeCommand } from "./commands/supplier/resume.js";
 import { supplierStakeCommand } from "./commands/supplier/stake.js";
 import { supplierStatusCommand } from "./commands/supplier/status.js";
 import { supplierUnstakeCommand } from "./commands/supplier/unstake.js";
@@ -29,7 +33,7 @@ import { processRuntime, type Runtime } from "./runtime.js";
 type AnyCommand = Command<any>;
 
 /** Single-word commands. */
-const commands: AnyCommand[] = [devnetCommand, statusCommand, faucetCommand];
+const commands: AnyCommand[] = [devnetCommand, statusCommand, dashboardCommand, faucetCommand];
 
 /** Verb groups, one per actor plus keys and chain. */
 const groups: CommandGroup[] = [
@@ -55,10 +59,17 @@ DECAI_KEYSTORE_PASSPHRASE or a prompt. Keys are never printed.`,
   },
   {
     name: "supplier",
-    summary: "stake, declare services, unstake and withdraw as a supplier",
+    summary: "stake, declare services, pause and resume, unstake and withdraw as a supplier",
     description: `A supplier stakes, declares the services it serves and where its RelayMiner listens, and earns the
 rest of each settled claim. Run the RelayMiner with \`decai relayminer start\`.`,
-    commands: [supplierStakeCommand, supplierUnstakeCommand, supplierWithdrawCommand, supplierStatusCommand],
+    commands: [
+      supplierStakeCommand,
+      supplierPauseCommand,
+      supplierResumeCommand,
+      supplierUnstakeCommand,
+      supplierWithdrawCommand,
+      supplierStatusCommand,
+    ],
   },
   {
     name: "relayminer",
@@ -72,7 +83,7 @@ rest of each settled claim. Run the RelayMiner with \`decai relayminer start\`.`
     summary: "run a gateway (OpenAI-compatible API over the network) and manage its API keys",
     description: `A gateway stakes, is delegated to by applications, and sells the network through an OpenAI-compatible
 API with API keys, budgets and usage logs.`,
-    commands: [gatewayStartCommand, gatewayKeysCommand, gatewayUsageCommand],
+    commands: [gatewayStartCommand, gatewayKeysCommand, gatewayUsageCommand, gatewayEvidenceCommand],
   },
   {
     name: "app",

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadDeployment, stakingAbi, testTokenAbi } from "@decai/chain";
+import { loadDeployment, serviceRegistryAbi, stakingAbi, testTokenAbi } from "@decai/chain";
+import { toServiceId } from "@decai/core";
 import OpenAI from "openai";
 import { type Address, createPublicClient, http } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
@@ -65,6 +66,25 @@ describe("decai devnet", () => {
         escrow: await escrow(),
       });
       const before = await snapshot();
+
+      // Artifact commitment: the service commits to the tiny model's sha256, every supplier declared the same.
+      const serviceId = toServiceId(ready.model);
+      const service = await chain.readContract({
+        address: contracts.serviceRegistry,
+        abi: serviceRegistryAbi,
+        functionName: "getService",
+        args: [serviceId],
+      });
+      expect(service.weightsDigest).not.toBe(`0x${"00".repeat(32)}`);
+      for (const supplier of ready.accounts.suppliers) {
+        const declared = await chain.readContract({
+          address: contracts.staking,
+          abi: stakingAbi,
+          functionName: "supplierWeightsDigest",
+          args: [supplier, serviceId],
+        });
+        expect(declared, supplier).toBe(service.weightsDigest);
+      }
 
       const openai = new OpenAI({
         baseURL: ready.OPENAI_BASE_URL,

@@ -1,7 +1,17 @@
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { type Anvil, stakingAbi, startAnvil, testTokenAbi } from "@decai/chain";
+import {
+  type Anvil,
+  loadDeployment,
+  readNetworkStatus,
+  selectApplication,
+  selectSource,
+  selectSupplier,
+  stakingAbi,
+  startAnvil,
+  testTokenAbi,
+} from "@decai/chain";
 import {
   computeRequestDigest,
   computeResponseDigest,
@@ -22,6 +32,7 @@ import {
   createWalletClient,
   type Hex,
   http,
+  type PublicClient,
   parseEther,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -246,18 +257,78 @@ describe("the operator flow by hand, against a plain anvil", () => {
     expect(await dpt(address.supplier as Address)).toBe(parseEther("1000") + BigInt(claim.supplierAmount));
     expect(await dpt(address.source as Address)).toBe(parseEther("1000") + BigInt(claim.sourceAmount));
 
-    // The per-actor views agree.
-    expect((await ok("supplier", "status", "--key", "supplier", "--json")).json()).toMatchObject({
-      earned: claim.supplierAmount,
+    // The per-actor views agree with `decai status`, and read the one library it reads (issue #9): every number
+    // the supplier, source and app verbs print is what @decai/chain's readNetworkStatus and selectors say.
+    const network = await readNetworkStatus({
+      client: client as PublicClient,
+      deployment: loadDeployment(join(runtime.cwd, ".decai/deployment.json")),
     });
-    expect((await ok("source", "earnings", "--key", "source", "--json")).json()).toMatchObject({
+    const asJson = (value: unknown) =>
+      JSON.parse(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+
+    const mine = selectSupplier(network, address.supplier as Address);
+    expect(mine).toMatchObject({ earned: BigInt(claim.supplierAmount), sessionsServed: 1, relaysMined: 2n });
+    const supplierView = (await ok("supplier", "status", "--key", "supplier", "--json")).json();
+    expect(supplierView).toMatchObject({ earned: claim.supplierAmount });
+    expect(supplierView).toMatchObject(
+      asJson({
+        address: mine.address,
+        stake: mine.stake,
+        services: mine.services,
+        earned: mine.earned,
+        sessionsServed: mine.sessionsServed,
+        relaysMined: mine.relaysMined,
+        computeUnits: mine.computeUnits,
+        claimCounts: mine.claimCounts,
+        earnings: mine.earnings,
+        claims: [...mine.claims].reverse(),
+      }),
+    );
+    expect(supplierView.claims).toEqual(asJson(network.claims)); // the only supplier: every claim is its own
+    const supplierText = (await ok("supplier", "status", "--key", "supplier")).stdout.join("\n");
+    expect(supplierText).toMatch(/claims +1 \(0 pending, 1 settled, 0 void\)/);
+    expect(supplierText).toMatch(
+      new RegExp(`work +1 session\\(s\\), 2 relays mined, ${mine.computeUnits} compute units`),
+    );
+
+    const src = selectSource(network, address.source as Address);
+    expect(src.earned).toBe(BigInt(claim.sourceAmount));
+    const sourceView = (await ok("source", "earnings", "--key", "source", "--json")).json();
+    expect(sourceView).toMatchObject({
       earned: claim.sourceAmount,
       earnedByService: { "tiny-llama": claim.sourceAmount },
     });
-    expect((await ok("app", "status", "--key", "app", "--json")).json()).toMatchObject({
-      spent: paid.toString(),
-      settledClaims: 1,
-    });
+    expect(sourceView).toMatchObject(
+      asJson({
+        source: src.address,
+        earned: src.earned,
+        settledClaims: src.settledClaims,
+        services: src.services,
+        formerServices: [],
+        earnings: src.earnings,
+        paymentToken: network.tokens.payment,
+      }),
+    );
+
+    const spender = selectApplication(network, address.app as Address);
+    const listed = network.applications.find((a) => a.address === address.app);
+    expect(spender).toMatchObject({ spent: paid, settledClaims: 1, escrow: listed?.escrow });
+    expect(listed?.spent).toBe(spender.spent);
+    const appView = (await ok("app", "status", "--key", "app", "--json")).json();
+    expect(appView).toMatchObject({ spent: paid.toString(), settledClaims: 1 });
+    expect(appView).toMatchObject(
+      asJson({
+        address: spender.address,
+        escrow: spender.escrow,
+        services: spender.services,
+        gateways: spender.gateways,
+        spent: spender.spent,
+        settledClaims: spender.settledClaims,
+        claimCounts: spender.claimCounts,
+        spending: spender.spending,
+        pendingClaims: [],
+      }),
+    );
     const human = (await ok("status")).stdout.join("\n");
     expect(human).toContain(`supplier ${address.supplier} at ${endpoint}`);
     expect(human).toMatch(/Claims: 0 pending, 1 settled, 0 voided/);

@@ -1,8 +1,24 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { BatchOptions } from "./batch/service.js";
 import type { LogLevel } from "./log.js";
 import type { ModelPrice } from "./pricing.js";
+import {
+  resolveVerificationConfig,
+  type VerificationConfig,
+  type VerificationConfigInput,
+} from "./verification/config.js";
+
+/**
+ * The `verification` section: every knob of `VerificationConfig`, plus the reference model of each service
+ * (`{ "<service>": { "model": "<GGUF path | hf:… | tiny>" } }`) that usage audits, prefill re-checks and watchers
+ * compare against, and where models are kept.
+ */
+export type VerificationSettings = VerificationConfig & {
+  references: Record<string, { model: string }>;
+  modelsDir?: string;
+};
 
 /** A gateway's whole configuration, from defaults, a JSON file, the environment and flags. */
 export type GatewayConfig = {
@@ -37,6 +53,9 @@ export type GatewayConfig = {
   defaultMaxTokens: number;
   modelsCacheMs: number;
   logLevel: LogLevel;
+  /** The `batch` section (`{ "perSupplier": 2, "idlePerSupplier": 1, … }`), or `false` to turn the Batch API off. */
+  batch: BatchOptions | false;
+  verification: VerificationSettings;
 };
 
 /**
@@ -251,6 +270,43 @@ export function loadConfig(
     defaultMaxTokens: integer(get("default-max-tokens") ?? "1024", "defaultMaxTokens", 1, 1_000_000),
     modelsCacheMs: integer(String(file.modelsCacheMs ?? 5000), "modelsCacheMs", 0, 3_600_000),
     logLevel: logLevel as LogLevel,
+    batch: batchOf(file.batch),
+    verification: verificationOf(file.verification, fileDir),
+  };
+}
+
+/** Reads and checks the config file's `verification` section. */
+function verificationOf(raw: unknown, fileDir: string): VerificationSettings {
+  if (raw === undefined || raw === null) return { ...resolveVerificationConfig(), references: {} };
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError("verification must be an object", "see docs/verification.md");
+  }
+  const { references, modelsDir, ...knobs } = raw as Record<string, unknown>;
+  let config: VerificationConfig;
+  try {
+    config = resolveVerificationConfig(knobs as VerificationConfigInput);
+  } catch (error) {
+    throw new ConfigError(
+      (error as Error).message,
+      "see docs/verification.md for every setting and its range",
+    );
+  }
+  const refs: Record<string, { model: string }> = {};
+  for (const [service, value] of Object.entries((references ?? {}) as Record<string, unknown>)) {
+    const model = typeof value === "string" ? value : (value as { model?: unknown } | null)?.model;
+    if (typeof model !== "string" || !model) {
+      throw new ConfigError(
+        `verification.references.${service} needs a model`,
+        'e.g. "references": { "tiny-llama": { "model": "tiny" } } (a GGUF path, an hf: reference or "tiny")',
+      );
+    }
+    const local = model !== "tiny" && !model.startsWith("hf:") && !/^https?:\/\//.test(model);
+    refs[service] = { model: local ? resolve(fileDir, model) : model };
+  }
+  return {
+    ...config,
+    references: refs,
+    ...(typeof modelsDir === "string" ? { modelsDir: resolve(fileDir, modelsDir) } : {}),
   };
 }
 
@@ -261,9 +317,20 @@ export function loadConfig(
  * log.info("starting gateway", describeConfig(config));
  */
 export function describeConfig(config: GatewayConfig): Record<string, unknown> {
-  const { adminToken, keySecret, upstream, database, prices, ...rest } = config;
+  const { adminToken, keySecret, upstream, database, prices, verification, ...rest } = config;
   return {
     ...rest,
+    verification: verification.enabled
+      ? {
+          references: Object.keys(verification.references),
+          maxCostFraction: verification.maxCostFraction,
+          rates: {
+            prefill: verification.prefill.rate,
+            reexecution: verification.reexecution.rate,
+            watchers: verification.watchers.rate,
+          },
+        }
+      : "off",
     database:
       database.kind === "postgres"
         ? { kind: "postgres", url: database.url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@") }
@@ -276,4 +343,32 @@ export function describeConfig(config: GatewayConfig): Record<string, unknown> {
     adminApi: adminToken ? "on" : "off",
     keySecret: keySecret ? "set" : "unset (plain SHA-256)",
   };
+}
+
+/** Reads the config file's `batch` section: `false`, or integer knobs of `BatchOptions`. */
+function batchOf(raw: unknown): BatchOptions | false {
+  if (raw === false) return false;
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(
+      "batch must be an object or false",
+      'e.g. "batch": { "perSupplier": 2, "idlePerSupplier": 1 }',
+    );
+  }
+  const known = [
+    "perSupplier",
+    "idlePerSupplier",
+    "maxFileBytes",
+    "completionWindowMs",
+    "pollMs",
+    "leaseMs",
+    "maxAttempts",
+  ];
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!known.includes(name))
+      throw new ConfigError(`batch.${name} is not a setting`, `use one of ${known.join(", ")}`);
+    out[name] = integer(String(value), `batch.${name}`, 0, Number.MAX_SAFE_INTEGER);
+  }
+  return out as BatchOptions;
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { discardBody, maxDiscardBytes } from "./http/discard.js";
 
 /** Why the gateway refused or failed a request; also the `reason` label of `decai_gateway_refusals_total`. */
 export type GatewayErrorCode =
@@ -23,6 +24,8 @@ export type GatewayErrorCode =
   | "invalid_admin_token"
   | "admin_disabled"
   | "key_not_found"
+  | "not_found"
+  | "not_implemented"
   | "internal_error";
 
 /** OpenAI's error `type`s, so OpenAI SDKs surface the gateway's refusals like theirs. */
@@ -57,6 +60,8 @@ const kinds: Record<GatewayErrorCode, [status: number, type: OpenAiErrorType]> =
   invalid_admin_token: [401, "authentication_error"],
   admin_disabled: [404, "not_found_error"],
   key_not_found: [404, "not_found_error"],
+  not_found: [404, "not_found_error"],
+  not_implemented: [501, "server_error"],
   internal_error: [500, "server_error"],
 };
 
@@ -133,7 +138,7 @@ export function toGatewayError(error: unknown): GatewayError {
 
 /**
  * Sends `error` as an OpenAI-style JSON error, unless the response has already started (then it is cut).
- * `closeConnection` asks the client to reconnect, for requests whose body was left unread.
+ * `bodyUnread`: the request body was left unread; its rest is drained (up to 8 MiB, then the connection is cut).
  *
  * @example
  * sendError(res, new GatewayError("invalid_json", "The request body is not valid JSON."), { "x-request-id": id });
@@ -142,19 +147,25 @@ export function sendError(
   res: ServerResponse,
   error: GatewayError,
   headers: Record<string, string> = {},
-  closeConnection = false,
+  bodyUnread = false,
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify(error.toJSON());
-  res.writeHead(error.status, {
-    ...headers,
-    ...error.headers(),
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    ...(closeConnection ? { connection: "close" } : {}),
-  });
-  res.end(body);
+  const send = (cut: boolean) => {
+    const body = JSON.stringify(error.toJSON());
+    res.writeHead(error.status, {
+      ...headers,
+      ...error.headers(),
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+    // Past the drain limit the connection is closed: the rest of the body is never read.
+    if (cut) res.req?.socket.destroySoon();
+  };
+  // An unread body is drained first (bounded), so a client still sending it receives this answer.
+  if (bodyUnread && res.req) discardBody(res.req, maxDiscardBytes, (drained) => send(!drained));
+  else send(false);
 }

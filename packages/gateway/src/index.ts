@@ -1,7 +1,52 @@
 export { AdminApiError, AdminClient, type AdminKey, type AdminUsage } from "./admin/client.js";
+export type { BatchApiContext } from "./batch/api.js";
+export { type Execution, executeLine } from "./batch/execute.js";
+export { InteractiveLoad } from "./batch/interactive.js";
+export {
+  batchEndpoints,
+  type InputLine,
+  lineRequestId,
+  maxBatchLines,
+  parseInputFile,
+  renderResults,
+} from "./batch/jsonl.js";
+export { type BatchRoute, baseModelOf, batchRoute, batchSuffix, tierOf } from "./batch/models.js";
+export { batchObject, fileObject } from "./batch/objects.js";
+export { planBatch } from "./batch/plan.js";
+export { BatchRunner, type BatchRunnerOptions } from "./batch/runner.js";
+export {
+  BatchScheduler,
+  type BatchSchedulerOptions,
+  type BatchSlot,
+  type LaneState,
+  type SlotOutcome,
+} from "./batch/scheduler.js";
+export { type BatchOptions, BatchService } from "./batch/service.js";
+export { type BatchStore, batchStoreFor, type Page } from "./batch/store.js";
+export { PostgresBatchStore } from "./batch/store.postgres.js";
+export { SqliteBatchStore } from "./batch/store.sqlite.js";
+export type {
+  BatchLineError,
+  BatchRecord,
+  BatchStatus,
+  FilePurpose,
+  FileRecord,
+  LineOutcome,
+  LineRecord,
+  LineStatus,
+  NewLine,
+} from "./batch/types.js";
 export { checkBudget, emptySpend, periodEnd, periodStart, type ReserveAmount } from "./budget.js";
+export { evidenceHelp, evidenceOptions, runEvidenceCommand } from "./cli/evidence.js";
 export { type CliIo, keysHelp, keysOptions, runKeysCommand } from "./cli/keys.js";
-export { ConfigError, describeConfig, type GatewayConfig, loadConfig, serveFlags } from "./config.js";
+export {
+  ConfigError,
+  describeConfig,
+  type GatewayConfig,
+  loadConfig,
+  serveFlags,
+  type VerificationSettings,
+} from "./config.js";
 export {
   GatewayError,
   type GatewayErrorCode,
@@ -48,6 +93,11 @@ export { usageToJson } from "./routes/admin.js";
 export { overheadHeader } from "./routes/inference.js";
 export { modelObject } from "./routes/models.js";
 export {
+  handleVerification,
+  type VerificationRouteContext,
+  verificationPaths,
+} from "./routes/verification.js";
+export {
   type Aliases,
   type Catalog,
   type CatalogEntry,
@@ -65,6 +115,7 @@ export { connectDecaiNetwork, type DecaiNetworkOptions } from "./upstream/networ
 export { sseEvents } from "./upstream/sse.js";
 export {
   type RoutingPreferences,
+  type SignedRelay,
   type Upstream,
   UpstreamError,
   type UpstreamErrorKind,
@@ -75,3 +126,4 @@ export {
   type UpstreamStream,
 } from "./upstream/types.js";
 export type { Endpoint, UsageOutcome, UsageQuery, UsageRecord } from "./usage.js";
+export * from "./verification/index.js";

@@ -67,6 +67,25 @@ export function createGatewayMetrics(registry = new MetricsRegistry()) {
       [],
       overheadBuckets,
     ),
+    verificationChecks: registry.counter(
+      "decai_gateway_verification_checks_total",
+      "Verification checks, by check (usage, prefill, watcher, reexecution, replay, receipt) and outcome (passed, failed, skipped).",
+      ["check", "outcome"],
+    ),
+    verificationTokens: registry.counter(
+      "decai_gateway_verification_tokens_total",
+      "Tokens spent on verification (reference prefill and generation, challenge and re-execution requests), by check.",
+      ["check"],
+    ),
+    verificationCost: registry.gauge(
+      "decai_gateway_verification_cost_ratio",
+      "Verification tokens over tokens served to users.",
+    ),
+    supplierState: registry.gauge(
+      "decai_gateway_supplier_reputation_state",
+      "A supplier's standing for a service from verification: 0 good, 1 probation, 2 excluded.",
+      ["supplier", "service"],
+    ),
     inFlight: {
       inc: () => void inFlight++,
       dec: () => void inFlight--,

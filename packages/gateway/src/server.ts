@@ -1,7 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { InteractiveLoad } from "./batch/interactive.js";
+import { type BatchOptions, BatchService, batchesUnavailable } from "./batch/service.js";
 import { GatewayError, sendError, toGatewayError } from "./errors.js";
 import { sendJson } from "./http/body.js";
+import {
+  answerClientErrors,
+  defaultRequestTimeouts,
+  type RequestTimeouts,
+  timeoutServerOptions,
+} from "./http/clientError.js";
+import { applyCors, type CorsOrigins } from "./http/cors.js";
 import { authenticate } from "./keys/authenticate.js";
 import { type Logger, silentLogger } from "./log.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
@@ -13,9 +22,11 @@ import { embeddings } from "./routes/embeddings.js";
 import { handleInference, type InferenceContext } from "./routes/inference.js";
 import { handleModels } from "./routes/models.js";
 import type { EndpointSpec } from "./routes/params.js";
+import { handleVerification, verificationPaths } from "./routes/verification.js";
 import type { Aliases, Catalog, CatalogEntry } from "./routing.js";
 import type { GatewayStore } from "./store/types.js";
 import type { Upstream } from "./upstream/types.js";
+import type { Verifier } from "./verification/verifier.js";
 
 /** Options of {@link Gateway.start}. */
 export type GatewayOptions = {
@@ -35,6 +46,10 @@ export type GatewayOptions = {
   keySecret?: string;
   /** Largest request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Origins whose browser pages may call the public API (`/v1/*`): `"*"` (default), a list, or `false` for none. */
+  cors?: CorsOrigins | false;
+  /** Longest time to receive a request's headers, and the whole request, ms. Default 10 s and 30 s. */
+  timeouts?: Partial<RequestTimeouts>;
   /** `max_tokens` given to requests without one, when the key has budgets or a TPM limit. Default 1024. */
   defaultMaxTokens?: number;
   /** How long the upstream's model list is reused. Default 5 s. */
@@ -50,6 +65,14 @@ export type GatewayOptions = {
   now?: () => number;
   /** Extra fields for `/health`. */
   health?: () => Record<string, unknown>;
+  /**
+   * Inference verification: every answer served is observed (never delayed) and checked in the background;
+   * reputations and evidence are published at `/v1/decai/suppliers` and `/v1/decai/evidence`. The gateway does
+   * not stop it: its owner does.
+   */
+  verification?: Verifier;
+  /** The batch tier (`/v1/files`, `/v1/batches`): scheduling knobs, or `false` to turn it off. */
+  batch?: BatchOptions | false;
 };
 
 const endpoints = new Map<string, EndpointSpec>(
@@ -83,6 +106,10 @@ export class Gateway {
   #catalog: { at: number; value: Catalog } | undefined;
   #loading: Promise<Catalog> | undefined;
   #sweeper: NodeJS.Timeout | undefined;
+  /** Interactive load per model, which batch work yields to. */
+  readonly interactive = new InteractiveLoad();
+  /** The batch tier; undefined when off or the store keeps no batches. */
+  batches: BatchService | undefined;
 
   private constructor(options: GatewayOptions) {
     this.#options = options;
@@ -92,7 +119,9 @@ export class Gateway {
     withMargin(freePrice, options.marginBps ?? 0); // validates marginBps up front
     this.#context = {
       store: options.store,
-      upstream: options.upstream,
+      upstream: this.interactive.wrap(
+        options.verification ? options.verification.wrap(options.upstream) : options.upstream,
+      ),
       catalog: () => this.catalog(),
       aliases: options.aliases ?? {},
       keySecret: options.keySecret,
@@ -103,13 +132,20 @@ export class Gateway {
       now: options.now ?? Date.now,
       track: (work) => this.#track(work),
     };
-    this.#server = createServer((req, res) => {
+    const timeouts = { ...defaultRequestTimeouts, ...options.timeouts };
+    this.#server = createServer(timeoutServerOptions(timeouts), (req, res) => {
       this.#route(req, res).catch((error: unknown) => {
-        const e = toGatewayError(error);
+        // A path with a broken %-escape (decodeURIComponent) is the client's error, not the gateway's.
+        const e =
+          error instanceof URIError
+            ? new GatewayError("invalid_value", "The request path has a malformed %-escape: encode it again.")
+            : toGatewayError(error);
         if (e.code === "internal_error") this.#log.error("request failed", { path: req.url, error });
         sendError(res, e);
       });
     });
+    answerClientErrors(this.#server);
+    options.verification?.useMetrics(this.metrics);
   }
 
   /** Starts listening; resolves once the port is bound. */
@@ -125,6 +161,21 @@ export class Gateway {
     const ttl = options.reservationTtlMs ?? 15 * 60_000;
     gateway.#sweeper = setInterval(() => gateway.#sweep(ttl), Math.min(ttl, 60_000));
     gateway.#sweeper.unref();
+    if (options.batch !== false) {
+      gateway.batches = await BatchService.open({
+        store: options.store,
+        upstream: options.upstream,
+        interactive: gateway.interactive,
+        catalog: () => gateway.catalog(),
+        aliases: gateway.#context.aliases,
+        keySecret: options.keySecret,
+        defaultMaxTokens: gateway.#context.defaultMaxTokens,
+        log: gateway.#log,
+        metrics: gateway.metrics.registry,
+        now: gateway.#context.now,
+        ...(options.batch ? { options: options.batch } : {}),
+      });
+    }
     gateway.#log.info("gateway listening", { url: gateway.#url, store: options.store.kind });
     return gateway;
   }
@@ -164,6 +215,7 @@ export class Gateway {
   /** Stops accepting requests, cuts open connections and waits for pending settlements. The store stays open. */
   async stop(): Promise<void> {
     clearInterval(this.#sweeper);
+    await this.batches?.stop();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     await closed;
@@ -200,9 +252,19 @@ export class Gateway {
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://gateway");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://gateway");
+    } catch {
+      throw new GatewayError(
+        "invalid_value",
+        "The request URL is malformed: send a path such as /v1/models.",
+      );
+    }
     const path = url.pathname.replace(/\/+$/, "") || "/";
     const method = req.method ?? "GET";
+    const cors = this.#options.cors ?? "*";
+    if (cors && (path === "/v1" || path.startsWith("/v1/")) && applyCors(req, res, cors)) return;
     const spec = endpoints.get(path);
     if (spec) {
       if (method !== "POST") throw new GatewayError("method_not_allowed", `Use POST for ${path}.`);
@@ -213,6 +275,23 @@ export class Gateway {
       if (method !== "GET") throw new GatewayError("method_not_allowed", `Use GET for ${path}.`);
       const key = await authenticate(req, this.store, this.#options.keySecret);
       handleModels(req, res, path, key, await this.catalog(), this.#context.aliases, {});
+      return;
+    }
+    if (
+      path === "/v1/files" ||
+      path.startsWith("/v1/files/") ||
+      path === "/v1/batches" ||
+      path.startsWith("/v1/batches/")
+    ) {
+      if (!this.batches) throw batchesUnavailable();
+      await this.batches.handle(req, res, url, path);
+      return;
+    }
+    if ((verificationPaths as readonly string[]).includes(path)) {
+      await handleVerification(req, res, url, {
+        verification: this.#options.verification,
+        adminToken: this.#options.adminToken,
+      });
       return;
     }
     if (path.startsWith("/admin/")) {

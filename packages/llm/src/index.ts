@@ -9,12 +9,19 @@ export {
   type ResultFor,
 } from "./backend.js";
 export {
+  type CompletionScorer,
+  type CompletionScorerOptions,
+  createCompletionScorer,
+  type ScoredRequest,
+} from "./embedded/createCompletionScorer.js";
+export {
   createEmbeddedBackend,
   type EmbeddedBackend,
   type EmbeddedBackendOptions,
   type EmbeddedStats,
 } from "./embedded/createEmbeddedBackend.js";
 export { defaultModelsDir, type ResolvedModel, resolveModel, tinyModelId } from "./embedded/loadModel.js";
+export { type CompletionScore, type ScoreInput, scoreCompletion } from "./embedded/scoreCompletion.js";
 export {
   createMockBackend,
   type MockBackendOptions,

@@ -7,6 +7,7 @@ import type { FsyncPolicy } from "@decai/smst";
 import { type Address, type Hex, isAddress, maxUint256 } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import type { LogLevel } from "./log.js";
+import { parseScheduleConfig, type ScheduleConfig } from "./schedule/config.js";
 
 /** A RelayMiner's whole configuration, resolved from defaults, a config file, the environment and flags. */
 export type RelayMinerConfig = {
@@ -20,7 +21,17 @@ export type RelayMinerConfig = {
   verifyingContract: Address;
   /** The supplier's private key, read from a file or the environment; never logged. */
   supplierKey: Hex;
-  services: { name: string; id: Hex; backend: string; headers?: Record<string, string> }[];
+  /**
+   * `weightsDigest`: sha256 of the model file the backend loaded (file config only); reported on every response
+   * and declared on-chain at start (artifact commitment).
+   */
+  services: {
+    name: string;
+    id: Hex;
+    backend: string;
+    headers?: Record<string, string>;
+    weightsDigest?: Hex;
+  }[];
   dataDir: string;
   /** Blocks after a session's end during which its relays are still served; default: the chain's claim offset. */
   graceBlocks?: number;
@@ -35,6 +46,8 @@ export type RelayMinerConfig = {
   target?: bigint;
   fsync: FsyncPolicy;
   logLevel: LogLevel;
+  /** Serve only at some hours or while the machine is otherwise idle (file config only); none: always. */
+  schedule?: ScheduleConfig;
 };
 
 /**
@@ -102,9 +115,11 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
  * {
  *   "host": "0.0.0.0", "port": 8546, "rpcUrl": "http://127.0.0.1:8545",
  *   "deployment": ".decai/deployment.json", "supplierKeyFile": "supplier.key", "dataDir": ".decai/relayminer",
- *   "services": [{ "name": "tiny-llama", "backend": "http://127.0.0.1:8080", "headers": { "authorization": "Bearer …" } }],
+ *   "services": [{ "name": "tiny-llama", "backend": "http://127.0.0.1:8080", "headers": { "authorization": "Bearer …" },
+ *                  "weightsDigest": "0x<sha256 of the model file>" }],
  *   "graceBlocks": 2, "pollIntervalMs": 1000, "maxBodyBytes": 1048576, "backendTimeoutMs": 120000,
- *   "pendingSessions": 3, "paymentPerComputeUnit": "1000000000000", "target": "max", "fsync": "always", "logLevel": "info"
+ *   "pendingSessions": 3, "paymentPerComputeUnit": "1000000000000", "target": "max", "fsync": "always", "logLevel": "info",
+ *   "schedule": { "hours": ["22:00-07:00"], "maxCpuLoad": 0.5, "maxGpuLoad": 0.2, "ownProcesses": ["llama-server"] }
  * }
  * ```
  * Flags: --config --host --port --rpc-url --deployment --verifying-contract --key-file --service name=url (repeat)
@@ -182,6 +197,11 @@ export function loadConfig(
     ),
     ...optional("target", get("target"), (v) => (v === "max" ? maxUint256 : bigintOf(v, "target", 0n))),
     fsync: oneOf(get("fsync") ?? "always", "fsync", ["always", "batch"] as const),
+    ...optional("schedule", file.schedule === undefined ? undefined : "set", () =>
+      parseScheduleConfig(file.schedule, (message, hint) => {
+        throw new ConfigError(message, hint);
+      }),
+    ),
     logLevel: oneOf(get("log-level") ?? "info", "logLevel", ["debug", "info", "warn", "error"] as const),
   };
 }
@@ -201,6 +221,7 @@ export function describeConfig(config: RelayMinerConfig): Record<string, unknown
       name: s.name,
       backend: s.backend,
       headers: Object.keys(s.headers ?? {}),
+      ...(s.weightsDigest ? { weightsDigest: s.weightsDigest } : {}),
     })),
   };
 }
@@ -254,7 +275,7 @@ function supplierKey(env: Record<string, string | undefined>, keyFile: string | 
 }
 
 function services(fromFlags: string[] | undefined, fromFile: unknown): RelayMinerConfig["services"] {
-  const list: { name: string; backend: string; headers?: Record<string, string> }[] = [];
+  const list: { name: string; backend: string; headers?: Record<string, string>; weightsDigest?: Hex }[] = [];
   if (fromFlags?.length) {
     for (const spec of fromFlags) {
       const at = spec.indexOf("=");
@@ -268,7 +289,19 @@ function services(fromFlags: string[] | undefined, fromFile: unknown): RelayMine
   } else if (Array.isArray(fromFile)) {
     for (const s of fromFile as Record<string, unknown>[]) {
       const headers = s?.headers as Record<string, string> | undefined;
-      list.push({ name: String(s?.name), backend: String(s?.backend), ...(headers ? { headers } : {}) });
+      const digest = s?.weightsDigest;
+      if (digest !== undefined && !(typeof digest === "string" && /^0x[0-9a-fA-F]{64}$/.test(digest))) {
+        throw new ConfigError(
+          `the weightsDigest of service ${String(s?.name)} is not a sha256`,
+          "give 0x followed by 64 hex digits: the sha256 of the model file (e.g. `sha256sum model.gguf`)",
+        );
+      }
+      list.push({
+        name: String(s?.name),
+        backend: String(s?.backend),
+        ...(headers ? { headers } : {}),
+        ...(digest ? { weightsDigest: digest.toLowerCase() as Hex } : {}),
+      });
     }
   }
   if (list.length === 0) {

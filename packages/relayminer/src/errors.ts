@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { discardBody, maxDiscardBytes } from "./discard.js";
 
 /** Why a relay was refused; also the `reason` label of `decai_relays_rejected_total`. */
 export type RejectionCode =
@@ -24,6 +25,8 @@ export type RejectionCode =
   | "insufficient_quota"
   | "backend_unavailable"
   | "backend_error"
+  | "store_unavailable"
+  | "supplier_paused"
   | "internal_error";
 
 /** OpenAI's error `type`s, so OpenAI SDKs surface our refusals like theirs. */
@@ -58,6 +61,8 @@ const kinds: Record<RejectionCode, [status: number, type: OpenAiErrorType]> = {
   insufficient_quota: [429, "insufficient_quota"],
   backend_unavailable: [502, "api_error"],
   backend_error: [502, "api_error"],
+  store_unavailable: [503, "api_error"],
+  supplier_paused: [503, "api_error"],
   internal_error: [500, "api_error"],
 };
 
@@ -76,6 +81,8 @@ export class RelayRejection extends Error {
     readonly code: RejectionCode,
     message: string,
     readonly param: string | null = null,
+    /** Seconds until a retry may succeed; sent as `retry-after`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     const [status, type] = kinds[code];
@@ -97,16 +104,25 @@ export class RelayRejection extends Error {
  * @example
  * sendRejection(res, new RelayRejection("relay_replayed", "this relay was already served"));
  */
-export function sendRejection(res: ServerResponse, rejection: RelayRejection, closeConnection = false): void {
+export function sendRejection(res: ServerResponse, rejection: RelayRejection, bodyUnread = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = rejection.body();
-  res.writeHead(rejection.status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    ...(closeConnection ? { connection: "close" } : {}),
-  });
-  res.end(body);
+  const send = (cut: boolean) => {
+    const body = rejection.body();
+    res.writeHead(rejection.status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      ...(rejection.retryAfterSeconds !== undefined
+        ? { "retry-after": String(Math.max(1, Math.ceil(rejection.retryAfterSeconds))) }
+        : {}),
+    });
+    res.end(body);
+    // Past the drain limit the connection is closed: the rest of the body is never read.
+    if (cut) res.req?.socket.destroySoon();
+  };
+  // An unread body is drained first (bounded), so a client still sending it receives this answer.
+  if (bodyUnread && res.req) discardBody(res.req, maxDiscardBytes, (drained) => send(!drained));
+  else send(false);
 }

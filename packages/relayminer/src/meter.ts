@@ -69,10 +69,14 @@ export class RelayMeter {
     );
   }
 
-  /** Forgets sessions before `session` (they can no longer be served). */
+  /**
+   * Forgets sessions before `session` (they can no longer be served), except while relays of them are still in
+   * flight: their claim waits for those (`usage().reserved`).
+   */
   forgetBefore(session: bigint): void {
-    for (const key of this.#usage.keys()) {
-      if (BigInt(key.slice(key.lastIndexOf("|") + 1)) < session) this.#usage.delete(key);
+    for (const [key, usage] of this.#usage) {
+      if (usage.reserved === 0n && BigInt(key.slice(key.lastIndexOf("|") + 1)) < session)
+        this.#usage.delete(key);
     }
   }
 

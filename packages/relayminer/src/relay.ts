@@ -11,13 +11,15 @@ import {
   relayWeight,
   type SignedRelayResponse,
   signRelayResponse,
+  weightsDigestHeaderName,
 } from "@decai/core";
-import { readBody } from "./body.js";
+import { exceedsJsonDepth, maxJsonDepth, readBody } from "./body.js";
 import { RelayRejection, sendRejection } from "./errors.js";
 import type { Logger } from "./log.js";
 import type { RelayMeter, Reservation } from "./meter.js";
 import type { RelayMinerMetrics } from "./metrics.js";
-import type { SessionTrees } from "./mining/trees.js";
+import type { StoreHealth } from "./mining/storeHealth.js";
+import type { OpenSessionTree, SessionTrees } from "./mining/trees.js";
 import { type BackendClient, BackendUnavailableError, readAll } from "./proxy.js";
 import type { ReplayGuard } from "./replay.js";
 import { SseUsageCounter } from "./sse.js";
@@ -25,9 +27,9 @@ import {
   estimateTokens,
   parseRequestBody,
   type RequestBodyInfo,
-  responseUsage,
   type TokenUsage,
   toUint32,
+  usageFromJson,
 } from "./usage.js";
 import {
   type AuthorizedRelay,
@@ -51,13 +53,15 @@ export type ServedRelay = {
 /** Everything one relay needs; built once by the server. */
 export type RelayHandlerDeps = {
   validation: ValidationContext;
-  /** Backend client and metrics label per lower-cased service id. */
-  backends: ReadonlyMap<string, { name: string; client: BackendClient }>;
+  /** Backend client, metrics label and the model file's digest (when known) per lower-cased service id. */
+  backends: ReadonlyMap<string, { name: string; client: BackendClient; weightsDigest?: `0x${string}` }>;
   maxBodyBytes: number;
   supplierKey: Uint8Array;
   meter: RelayMeter;
   replay: ReplayGuard;
   trees: SessionTrees;
+  /** Whether trees and replay logs take writes: relays are refused (503) while they do not. */
+  store: StoreHealth;
   metrics: RelayMinerMetrics;
   log: Logger;
   onRelay?: (served: ServedRelay) => void;
@@ -76,7 +80,12 @@ type Flight = {
   reservation: Reservation;
   service: string;
   stream: boolean;
+  /** The relay's session tree, opened before the first byte is served: a store that cannot open it serves nothing. */
+  tree?: OpenSessionTree;
 };
+
+/** Most bytes of a streamed answer held back while waiting for its first complete event. */
+const maxStreamPreamble = 64 * 1024;
 
 /**
  * Serves one relay: validate → meter → proxy → sign → mine → respond. Every refusal is an OpenAI-style error
@@ -112,8 +121,16 @@ export async function handleRelay(req: IncomingMessage, res: ServerResponse, dep
     const { request } = relay;
     const backend = deps.backends.get(request.serviceId.toLowerCase());
     if (!backend) throw new RelayRejection("model_not_found", "No backend is configured for this service.");
+    // Artifact commitment: every answer says which model file produced it (merged into the final writeHead).
+    if (backend.weightsDigest) res.setHeader(weightsDigestHeaderName, backend.weightsDigest);
     const body = await readBody(req, deps.maxBodyBytes);
     checkRequestDigest(request, req.method ?? "POST", req.url ?? "/", body);
+    if (exceedsJsonDepth(body, maxJsonDepth)) {
+      throw new RelayRejection(
+        "invalid_json",
+        `The request body nests arrays and objects deeper than ${maxJsonDepth} levels: flatten it.`,
+      );
+    }
     const info = parseRequestBody(body);
     if (info.maxTokens !== undefined && info.maxTokens > request.maxTokens) {
       throw new RelayRejection(
@@ -122,7 +139,16 @@ export async function handleRelay(req: IncomingMessage, res: ServerResponse, dep
         "max_tokens",
       );
     }
-    if (!deps.replay.admit(request.session, relay.relayHash)) {
+    // Nothing is served that could not be recorded: refuse while the store fails (disk full, read-only).
+    await deps.store.check();
+    let fresh: boolean;
+    try {
+      fresh = deps.replay.admit(request.session, relay.relayHash); // may read the session's replay log
+    } catch (error) {
+      deps.store.fail(error);
+      throw deps.store.rejection();
+    }
+    if (!fresh) {
       throw new RelayRejection(
         "relay_replayed",
         `Relay ${relay.relayHash} was already served in session ${request.session}: sign a new request (another nonce).`,
@@ -227,9 +253,24 @@ async function proxy(
     throw new RelayRejection("backend_error", `The model backend's response broke off (${String(error)}).`);
   }
   if (gone.client) return clientLeft(flight, deps);
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.toString("utf8"));
+  } catch {
+    json = undefined;
+  }
+  if (json === null || typeof json !== "object") {
+    // Garbage is not an answer: nothing is signed or mined, and the client may retry elsewhere.
+    deps.metrics.backendErrors.inc({ service: flight.service, kind: "invalid_response" });
+    deps.log.warn("backend answered with a body that is not JSON", { service: flight.service });
+    throw new RelayRejection(
+      "backend_error",
+      "The supplier's model backend answered with a body that is not an OpenAI-style JSON object.",
+    );
+  }
   const receipt = await settle(
     flight,
-    responseUsage(answer, flight.info),
+    usageFromJson(json, flight.info),
     computeResponseDigest(answer),
     true,
     deps,
@@ -249,46 +290,103 @@ async function streamResponse(
   gone: { client: boolean },
   deps: RelayHandlerDeps,
 ): Promise<void> {
+  const hasher = createResponseHasher();
+  const counter = new SseUsageCounter();
+  // Held back until the first complete event shows the backend speaks SSE: garbage before it gets a clean 502.
+  let preamble: Buffer[] | undefined = [];
+  let held = 0;
+  let sent = 0;
+  let fault: string | undefined;
+  const write = async (chunk: Buffer) => {
+    // Hash and count exactly the bytes handed to the client.
+    hasher.update(chunk);
+    sent += chunk.length;
+    if (!res.write(chunk)) await drainedOrClosed(res);
+  };
+  try {
+    for await (const chunk of upstream as AsyncIterable<Buffer>) {
+      if (gone.client) break;
+      counter.push(chunk);
+      if (counter.invalidEvents > 0) {
+        fault = "an event that is not JSON";
+        break;
+      }
+      if (preamble) {
+        preamble.push(chunk);
+        held += chunk.length;
+        if (counter.events === 0) {
+          if (held > maxStreamPreamble) {
+            fault = `${held} bytes without a complete event`;
+            break;
+          }
+          continue;
+        }
+        await openTree(flight, deps);
+        writeStreamHead(res, upstream);
+        for (const c of preamble) await write(c);
+        preamble = undefined;
+        continue;
+      }
+      await write(chunk);
+    }
+  } catch (error) {
+    if (error instanceof RelayRejection) {
+      upstream.destroy(); // the store refused before anything was sent: stop generating
+      throw error;
+    }
+    if (!gone.client) fault = `the connection broke (${(error as Error).message})`;
+  }
+  if (!fault && !gone.client && !counter.done) fault = "it ended without data: [DONE]";
+  if (gone.client) {
+    upstream.destroy();
+    // Mined only for what was delivered: the receipt covers the chunks sent before the client left.
+    if (sent === 0) return clientLeft(flight, deps);
+    deps.metrics.disconnects.inc({ service: flight.service });
+    await settle(flight, streamUsage(counter, flight), hasher.digest(), false, deps);
+    return;
+  }
+  if (fault) {
+    upstream.destroy();
+    // A partial or garbled stream is not a served relay: no receipt, nothing mined. Before the first event the
+    // client gets a clean 502 (and may retry elsewhere); after it, the stream is cut.
+    deps.metrics.backendErrors.inc({ service: flight.service, kind: "stream_error" });
+    deps.log.warn("backend stream failed: not signed, not mined", { service: flight.service, fault });
+    throw new RelayRejection("backend_error", `The supplier's model backend stream failed: ${fault}.`);
+  }
+  const receipt = await settle(flight, streamUsage(counter, flight), hasher.digest(), true, deps);
+  res.end(formatRelayResponseEvent(receipt));
+}
+
+function writeStreamHead(res: ServerResponse, upstream: IncomingMessage): void {
   res.writeHead(200, {
     "content-type": upstream.headers["content-type"] ?? "text/event-stream",
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
   });
   res.flushHeaders();
-  const hasher = createResponseHasher();
-  const counter = new SseUsageCounter();
-  let sent = 0;
-  let broken = false;
+}
+
+function streamUsage(counter: SseUsageCounter, flight: Flight): TokenUsage {
+  return (
+    counter.usage ?? {
+      inputTokens: estimateTokens(flight.info.promptTextBytes),
+      outputTokens: counter.outputChunks,
+    }
+  );
+}
+
+/** Opens the relay's session tree before anything is served; a store that cannot open it refuses the relay. */
+async function openTree(flight: Flight, deps: RelayHandlerDeps): Promise<OpenSessionTree> {
+  if (flight.tree) return flight.tree;
+  const { request, service } = flight.relay;
+  const key = { application: request.application, serviceId: request.serviceId, session: request.session };
   try {
-    for await (const chunk of upstream as AsyncIterable<Buffer>) {
-      if (gone.client) break;
-      // Hash and count exactly the bytes handed to the client, as they arrive: no buffering.
-      hasher.update(chunk);
-      counter.push(chunk);
-      sent += chunk.length;
-      if (!res.write(chunk)) await drainedOrClosed(res);
-    }
+    flight.tree = await deps.trees.get(key, service);
+    return flight.tree;
   } catch (error) {
-    if (!gone.client) {
-      broken = true;
-      deps.metrics.backendErrors.inc({ service: flight.service, kind: "stream_error" });
-      deps.log.warn("backend stream broke off", { service: flight.service, error });
-    }
+    deps.store.fail(error);
+    throw deps.store.rejection();
   }
-  const usage = counter.usage ?? {
-    inputTokens: estimateTokens(flight.info.promptTextBytes),
-    outputTokens: counter.outputChunks,
-  };
-  if (gone.client) {
-    upstream.destroy();
-    // Mined only for what was delivered: the receipt covers the chunks sent before the client left.
-    if (sent === 0) return clientLeft(flight, deps);
-    deps.metrics.disconnects.inc({ service: flight.service });
-    await settle(flight, usage, hasher.digest(), false, deps);
-    return;
-  }
-  const receipt = await settle(flight, usage, hasher.digest(), !broken, deps);
-  res.end(formatRelayResponseEvent(receipt));
 }
 
 /** Signs the response, mines the relay (durably, before the last byte goes out) and settles the meter. */
@@ -299,7 +397,7 @@ async function settle(
   complete: boolean,
   deps: RelayHandlerDeps,
 ): Promise<SignedRelayResponse> {
-  const { request, signature: requestSignature, relayHash, service } = flight.relay;
+  const { request, signature: requestSignature, relayHash } = flight.relay;
   const response: RelayResponse = {
     requestHash: relayHash,
     responseDigest,
@@ -312,11 +410,20 @@ async function settle(
     privateKey: deps.supplierKey,
   });
   const relay: Relay = { request, requestSignature, response, responseSignature: signature };
-  const key = { application: request.application, serviceId: request.serviceId, session: request.session };
-  const { tree, target } = await deps.trees.get(key, service);
-  // The replay log is written first: a crash between the two can lose a mined relay, never allow a replay.
-  await deps.replay.commit(request.session, relayHash, { durable: isRewardApplicable(relayHash, target) });
-  const mined = await tree.add(relay);
+  const open = await openTree(flight, deps);
+  const { tree, target } = open;
+  let mined: Awaited<ReturnType<typeof tree.add>>;
+  try {
+    // The replay log is written first: a crash between the two can lose a mined relay, never allow a replay.
+    await deps.replay.commit(request.session, relayHash, { durable: isRewardApplicable(relayHash, target) });
+    mined = await tree.add(relay);
+  } catch (error) {
+    // Not recorded, so not served: refuse until the store takes writes again. The tree is reopened from its log
+    // (what is durable) on next use, since the failed write may have left it ahead of the disk.
+    deps.store.fail(error);
+    deps.trees.close(open).catch(() => {});
+    throw deps.store.rejection();
+  }
   deps.meter.settle(flight.reservation, mined.weight);
   const labels = { service: flight.service };
   deps.metrics.served.inc({ ...labels, stream: flight.stream ? "true" : "false" });

@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   fdatasync,
+  fdatasyncSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -9,6 +10,7 @@ import {
   rmSync,
   truncateSync,
   write,
+  writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { Hex } from "viem";
@@ -73,6 +75,23 @@ export class ReplayGuard {
         fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
       });
     });
+  }
+
+  /** Writes, syncs and deletes a scratch file in the log directory: throws while the disk refuses writes. */
+  probe(): void {
+    if (!this.dir) return;
+    const path = join(this.dir, `.probe-${process.pid}`);
+    try {
+      const fd = openSync(path, "w");
+      try {
+        writeSync(fd, Buffer.alloc(recordSize));
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(path, { force: true });
+    }
   }
 
   /** Closes and deletes the logs of sessions before `session`: relays for them are refused as expired anyway. */

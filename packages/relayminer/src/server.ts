@@ -1,22 +1,42 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fromServiceId, type RelayDomain, relayDomainSeparator } from "@decai/core";
+import {
+  fromServiceId,
+  type RelayDomain,
+  relayDomainSeparator,
+  type SupplierInfo,
+  supplierInfoPath,
+} from "@decai/core";
 import type { FsyncPolicy } from "@decai/smst";
 import { type Address, type Hex, hexToBytes, maxUint256 } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
+import { AdminApi } from "./admin.js";
+import {
+  answerClientErrors,
+  defaultRequestTimeouts,
+  type RequestTimeouts,
+  timeoutServerOptions,
+} from "./clientError.js";
+import { DrainGate, type PauseReason } from "./drain.js";
 import { RelayRejection, sendRejection } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import { type MeterCap, RelayMeter } from "./meter.js";
 import { createRelayMinerMetrics, MetricsRegistry, type RelayMinerMetrics } from "./metrics.js";
+import type { OpenStore } from "./mining/sessionTree.js";
+import { StoreHealth } from "./mining/storeHealth.js";
 import { SessionTrees, type TargetFn } from "./mining/trees.js";
 import { type Backend, type BackendClient, createBackendClient } from "./proxy.js";
 import { handleRelay, type RelayHandlerDeps, type ServedRelay } from "./relay.js";
 import { ReplayGuard } from "./replay.js";
 import type { ChainView } from "./validate.js";
 
-/** One service this RelayMiner serves, and where its model runs. */
-export type ServedService = { id: Hex; backend: Backend };
+/**
+ * One service this RelayMiner serves, and where its model runs. `weightsDigest` is the sha256 of the model file the
+ * backend loaded (e.g. `EmbeddedBackend.weightsDigest()`): reported on every response in the `Decai-Weights-Digest`
+ * header and at `GET /decai/info`, for gateways to compare with the service's and the declared digest.
+ */
+export type ServedService = { id: Hex; backend: Backend; weightsDigest?: Hex };
 
 /** Options of {@link RelayMiner.start}. */
 export type RelayMinerOptions = {
@@ -36,6 +56,12 @@ export type RelayMinerOptions = {
   /** Where session trees and replay logs live; omit to keep them in memory (tests). */
   dataDir?: string;
   fsync?: FsyncPolicy;
+  /** How session-tree logs are opened (default `LogStore.open`): a seam for other stores and for fault tests. */
+  openStore?: OpenStore;
+  /** Least time between two probes of a store that failed a write, ms; relays get 503 meanwhile. Default 1000. */
+  storeRetryMs?: number;
+  /** Longest time to receive a request's headers, and the whole request, ms. Default 10 s and 30 s. */
+  timeouts?: Partial<RequestTimeouts>;
   /** Blocks after a session ends during which its relays are still served. Default 2. */
   graceBlocks?: number;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
@@ -53,6 +79,8 @@ export type RelayMinerOptions = {
   health?: () => Record<string, unknown>;
   /** Called for every served relay, after it is mined. */
   onRelay?: (served: ServedRelay) => void;
+  /** The `retry-after` (seconds) of relays refused while paused. Default 30. */
+  pauseRetryAfterSeconds?: number;
 };
 
 /** The default relay paths. */
@@ -85,6 +113,11 @@ export class RelayMiner {
   readonly trees: SessionTrees;
   readonly meter: RelayMeter;
   readonly metrics: RelayMinerMetrics;
+  /** Whether trees and replay logs take writes; relays are refused with 503 while they do not. */
+  readonly store: StoreHealth;
+  /** Pause and drain: while paused, new relays get 503 `supplier_paused` and in-flight ones finish. */
+  readonly drain: DrainGate;
+  readonly #admin: AdminApi;
   #url = "";
   readonly #server: Server;
   readonly #replay: ReplayGuard;
@@ -104,17 +137,40 @@ export class RelayMiner {
     const log = options.logger ?? silentLogger;
     this.metrics = createRelayMinerMetrics(options.metrics ?? new MetricsRegistry());
     this.meter = new RelayMeter(options.cap);
+    this.drain = new DrainGate({ retryAfterSeconds: options.pauseRetryAfterSeconds ?? 30 });
+    this.#admin = new AdminApi({
+      supplier: this.supplier,
+      gate: this.drain,
+      ...(options.dataDir ? { pauseFile: join(options.dataDir, "paused.json") } : {}),
+      onChange: (action, state) =>
+        log.info(action === "pause" ? "paused by the operator" : "resumed", { ...state }),
+    });
     this.#replay = new ReplayGuard(options.dataDir ? join(options.dataDir, "replay") : undefined);
     this.trees = new SessionTrees({
       domain: domainSeparator,
       target: options.target ?? (() => maxUint256),
       ...(options.dataDir ? { dir: join(options.dataDir, "trees") } : {}),
       ...(options.fsync ? { fsync: options.fsync } : {}),
+      ...(options.openStore ? { openStore: options.openStore } : {}),
     });
-    const backends = new Map<string, { name: string; client: BackendClient }>();
+    this.store = new StoreHealth(
+      async () => {
+        this.#replay.probe();
+        await this.trees.probe();
+      },
+      { log, ...(options.storeRetryMs !== undefined ? { retryMs: options.storeRetryMs } : {}) },
+    );
+    this.metrics.registry.gauge(
+      "decai_store_writable",
+      "1 while session trees and replay logs take writes; 0 while relays are refused with 503.",
+      [],
+      () => (this.store.healthy ? 1 : 0),
+    );
+    const backends = new Map<string, { name: string; client: BackendClient; weightsDigest?: Hex }>();
     for (const s of options.services) {
       const client = createBackendClient(s.backend, { timeoutMs: options.backendTimeoutMs ?? 120_000 });
-      backends.set(s.id.toLowerCase(), { name: serviceName(s.id), client });
+      const digest = s.weightsDigest ? { weightsDigest: s.weightsDigest.toLowerCase() as Hex } : {};
+      backends.set(s.id.toLowerCase(), { name: serviceName(s.id), client, ...digest });
     }
     this.#backends = [...backends.values()].map((b) => b.client);
     this.#paths = new Set(options.paths ?? defaultRelayPaths);
@@ -132,12 +188,15 @@ export class RelayMiner {
       meter: this.meter,
       replay: this.#replay,
       trees: this.trees,
+      store: this.store,
       ...(options.refreshChain ? { refreshChain: options.refreshChain } : {}),
       metrics: this.metrics,
       log,
       ...(options.onRelay ? { onRelay: options.onRelay } : {}),
     };
-    this.#server = createServer((req, res) => this.#route(req, res));
+    const timeouts = { ...defaultRequestTimeouts, ...options.timeouts };
+    this.#server = createServer(timeoutServerOptions(timeouts), (req, res) => this.#route(req, res));
+    answerClientErrors(this.#server);
   }
 
   /** Starts listening; resolves once the port is bound. */
@@ -182,8 +241,19 @@ export class RelayMiner {
         this.#reject(res, "method_not_allowed", `Use POST for ${path}.`);
         return;
       }
+      try {
+        this.drain.admit(res);
+      } catch (rejection) {
+        this.metrics.rejected.inc({ reason: "supplier_paused" });
+        sendRejection(res, rejection as RelayRejection);
+        return;
+      }
       this.#rollSession();
       void handleRelay(req, res, this.#deps);
+      return;
+    }
+    if (path.startsWith("/admin/")) {
+      this.#admin.handle(req, res, path).catch(() => res.destroy());
       return;
     }
     if (req.method === "GET" && path === "/metrics") {
@@ -196,7 +266,43 @@ export class RelayMiner {
       this.#health(res);
       return;
     }
+    if (req.method === "GET" && path === supplierInfoPath) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(this.info()));
+      return;
+    }
     this.#reject(res, "unknown_url", `Unknown path ${path}: relays go to ${[...this.#paths].join(", ")}.`);
+  }
+
+  /**
+   * What `GET /decai/info` answers: the supplier and, per service, the digest of the model file its backend
+   * loaded, the digest it declared on-chain and the service's registered digest (null where unknown).
+   */
+  info(): SupplierInfo {
+    const chain = this.#options.chain;
+    return {
+      supplier: this.supplier,
+      services: this.#options.services.map((s) => ({
+        id: s.id,
+        name: serviceName(s.id),
+        weightsDigest: s.weightsDigest ? (s.weightsDigest.toLowerCase() as Hex) : null,
+        declaredWeightsDigest: chain.supplierWeightsDigest?.(this.supplier, s.id) ?? null,
+        serviceWeightsDigest: chain.service(s.id)?.weightsDigest ?? null,
+      })),
+    };
+  }
+
+  /**
+   * Stops taking relays (503 `supplier_paused` + `retry-after`; the SDK routes elsewhere at once) and resolves once
+   * those in flight have finished. Claims and proofs go on. `reason` "operator" is what the admin API holds.
+   */
+  pause(reason: PauseReason = "operator"): Promise<void> {
+    return this.drain.pause(reason);
+  }
+
+  /** Releases `reason`'s pause; relays are taken again once no pause is held. */
+  resume(reason: PauseReason = "operator"): void {
+    this.drain.resume(reason);
   }
 
   #reject(res: ServerResponse, code: "method_not_allowed" | "unknown_url", message: string): void {
@@ -228,8 +334,12 @@ export class RelayMiner {
           chain.currentSession >= 0n && chain.isSupplierStaked(this.supplier, s.id, chain.currentSession),
       })),
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      store: this.store.healthy ? "ok" : `failing: ${this.store.reason}`,
+      drain: this.drain.state,
       ...this.#options.health?.(),
     };
+    if (this.drain.paused && report.status === "ok") report.status = "paused";
+    if (!this.store.healthy && report.status === "ok") report.status = "store_unwritable";
     const body = JSON.stringify(report, (_, v) => (typeof v === "bigint" ? v.toString() : v));
     // Anything but "ok" (starting, a stale chain cache) takes this supplier out of a load balancer's rotation.
     res.writeHead(report.status === "ok" ? 200 : 503, { "content-type": "application/json" });

@@ -36,6 +36,10 @@ export class SseUsageCounter {
   usage: TokenUsage | undefined;
   /** Whether `data: [DONE]` went through. */
   done = false;
+  /** Complete data events seen that were JSON (or `[DONE]`). */
+  events = 0;
+  /** Complete data events seen that were not JSON: a backend sending garbage. */
+  invalidEvents = 0;
   readonly #decoder = new StringDecoder("utf8");
   #partial = "";
   #data: string[] = [];
@@ -62,16 +66,20 @@ export class SseUsageCounter {
   }
 
   #event(data: string): void {
+    if (data === "") return; // an empty event is not dispatched (SSE), e.g. a keep-alive `data:`
     if (data === "[DONE]") {
       this.done = true;
+      this.events++;
       return;
     }
     let chunk: { choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null };
     try {
       chunk = JSON.parse(data);
     } catch {
-      return; // not ours to judge: the bytes pass through unchanged either way
+      this.invalidEvents++; // the bytes pass through unchanged; the RelayMiner decides whether to sign them
+      return;
     }
+    this.events++;
     if (carriesOutput(chunk?.choices)) this.outputChunks++;
     const usage = chunk?.usage;
     if (usage && Number.isSafeInteger(usage.prompt_tokens) && Number.isSafeInteger(usage.completion_tokens)) {

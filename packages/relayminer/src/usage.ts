@@ -87,10 +87,7 @@ export function parseRequestBody(body: Buffer): RequestBodyInfo {
  * responseUsage(Buffer.from(upstreamBody), info); // { inputTokens: 12, outputTokens: 30 }
  */
 export function responseUsage(body: Buffer, request: RequestBodyInfo): TokenUsage {
-  let json: {
-    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
-    choices?: { message?: { content?: unknown }; text?: unknown }[];
-  };
+  let json: unknown;
   try {
     json = JSON.parse(body.toString("utf8"));
   } catch {
@@ -99,6 +96,20 @@ export function responseUsage(body: Buffer, request: RequestBodyInfo): TokenUsag
       outputTokens: estimateTokens(body.length),
     };
   }
+  return usageFromJson(json, request);
+}
+
+/**
+ * {@link responseUsage} of a response body already parsed.
+ *
+ * @example
+ * usageFromJson(JSON.parse(text), info); // { inputTokens: 12, outputTokens: 30 }
+ */
+export function usageFromJson(parsed: unknown, request: RequestBodyInfo): TokenUsage {
+  const json = parsed as {
+    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+    choices?: { message?: { content?: unknown }; text?: unknown }[];
+  } | null;
   const usage = json?.usage;
   if (usage && Number.isSafeInteger(usage.prompt_tokens) && Number.isSafeInteger(usage.completion_tokens)) {
     return {

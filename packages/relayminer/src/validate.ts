@@ -24,7 +24,9 @@ export type ChainView = Pick<
   | "sessionSuppliers"
   | "isDelegated"
   | "usesService"
->;
+> &
+  // Optional: lets `GET /decai/info` show the digest this supplier declared on-chain.
+  Partial<Pick<ChainState, "supplierWeightsDigest">>;
 
 /** What validation is checked against. */
 export type ValidationContext = {

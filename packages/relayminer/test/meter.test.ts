@@ -32,12 +32,19 @@ describe("RelayMeter", () => {
     expect(() => meter.release(r)).toThrow(/already/);
   });
 
-  it("forgets sessions that can no longer be served", () => {
+  it("forgets sessions that can no longer be served, once their relays in flight are done", () => {
     const meter = new RelayMeter(() => 10n);
-    meter.reserve(app, svc, 1n, 5n);
+    const done = meter.reserve(app, svc, 0n, 3n) as NonNullable<ReturnType<RelayMeter["reserve"]>>;
+    meter.settle(done, 3n);
+    const running = meter.reserve(app, svc, 1n, 5n) as NonNullable<ReturnType<RelayMeter["reserve"]>>;
     meter.reserve(app, svc, 2n, 5n);
     meter.forgetBefore(2n);
-    expect(meter.usage(app, svc, 1n).reserved).toBe(0n);
+    expect(meter.usage(app, svc, 0n)).toEqual({ used: 0n, reserved: 0n });
+    // A relay of session 1 still runs: the session is kept (its claim waits for it) until it is done.
+    expect(meter.usage(app, svc, 1n).reserved).toBe(5n);
+    meter.settle(running, 4n);
+    meter.forgetBefore(2n);
+    expect(meter.usage(app, svc, 1n)).toEqual({ used: 0n, reserved: 0n });
     expect(meter.usage(app, svc, 2n).reserved).toBe(5n);
   });
 });

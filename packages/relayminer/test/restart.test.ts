@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { saveDeployment } from "@decai/chain";
 import { startNetwork } from "@decai/chain/testing";
 import {
@@ -23,11 +24,14 @@ import { type MockBackend, startMockBackend } from "./helpers/backend.js";
 import { mineUntilClaimFinal } from "./helpers/settlement.js";
 
 const MAIN = join(import.meta.dirname, "..", "src", "main.ts");
-const TSX = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
+// tsx as a loader of the RelayMiner's own process: its CLI would run it in a child that a SIGKILL orphans.
+const TSX = pathToFileURL(
+  join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "loader.mjs"),
+).href;
 
 /** Starts the real RelayMiner process and resolves with its URL once it listens. */
 function startProcess(config: string, key: Hex): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [TSX, MAIN, "--config", config], {
+  const child = spawn(process.execPath, ["--import", TSX, MAIN, "--config", config], {
     env: { ...process.env, DECAI_SUPPLIER_KEY: key },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -19,12 +19,19 @@ export class DecaiError extends Error {
  */
 export class NoSessionError extends DecaiError {
   override name = "NoSessionError";
+  /**
+   * True when the current session's seed is just not recorded yet: RelayMiners record it as the session starts,
+   * so it is worth asking again within seconds (`DecaiClient` does, up to its `rolloverWaitMs`).
+   */
+  readonly pending: boolean;
   constructor(
     readonly application: Address,
     readonly serviceId: Hex,
     detail: string,
+    options: { pending?: boolean } = {},
   ) {
     super(`No session can serve application ${application} for service ${serviceId}: ${detail}`);
+    this.pending = options.pending ?? false;
   }
 }
 
@@ -64,6 +71,8 @@ export class RelayError extends DecaiError {
       code?: string;
       /** Raw error body of a `status` failure. */
       body?: string;
+      /** The refusal's `retry-after`, in ms (e.g. a paused supplier's). */
+      retryAfterMs?: number;
       cause?: unknown;
     },
   ) {
@@ -87,6 +96,9 @@ export class RelayError extends DecaiError {
   }
   get body(): string | undefined {
     return this.details.body;
+  }
+  get retryAfterMs(): number | undefined {
+    return this.details.retryAfterMs;
   }
 }
 

@@ -146,6 +146,7 @@ export async function sendRelay(p: SendRelayParameters): Promise<RelayResult> {
     const text = (await readBody(res, 64 << 10).catch(() => Buffer.alloc(0))).toString("utf8");
     const code = errorCode(text);
     const { retryable, supplierFault } = classifyRefusal(status, code);
+    const retryAfter = Number(res.headers["retry-after"]);
     throw fail(
       "status",
       `Supplier ${p.supplier} refused the relay with HTTP ${status}${code ? ` (${code})` : ""}: ${text.slice(0, 500)}`,
@@ -154,6 +155,7 @@ export async function sendRelay(p: SendRelayParameters): Promise<RelayResult> {
         supplierFault,
         status,
         ...(code ? { code } : {}),
+        ...(retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
         body: text,
       },
     );

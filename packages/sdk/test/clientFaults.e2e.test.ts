@@ -1,6 +1,7 @@
 import { sessionClockAbi } from "@decai/chain";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  AllSuppliersFailedError,
   type Evidence,
   NoSessionError,
   RelayStreamError,
@@ -144,7 +145,7 @@ describe("DecaiClient under faults, against real RelayMiners", () => {
       expect(next.decai.session).toBe(s + 1n);
     });
 
-    it("serves the previous session until its grace ends when the new seed is late, then needs the seed", async () => {
+    it("serves the previous session until its grace ends when the new seed is late, then waits for the seed", async () => {
       const client = world.client();
       const s = world.indexer.state.currentSession;
       await world.net.actions.nextSession(); // no seed recorded for s + 1
@@ -153,11 +154,37 @@ describe("DecaiClient under faults, against real RelayMiners", () => {
       expect(late.decai.session).toBe(s);
       await world.net.testClient.mine({ blocks: 1 }); // past claimWindow(s).open - 1
       await world.indexer.sync();
-      await expect(client.chat.completions.create(chatBody())).rejects.toBeInstanceOf(NoSessionError);
+      // No session can serve now: a client that does not wait fails...
+      const impatient = world.client({ rolloverWaitMs: 0 });
+      await expect(impatient.chat.completions.create(chatBody())).rejects.toBeInstanceOf(NoSessionError);
+      // ...one that waits the rollover out (the default) is served once the seed is recorded.
+      const waiting = client.chat.completions.create(chatBody());
+      await new Promise((r) => setTimeout(r, 300));
       await world.net.actions.recordSeed(world.net.keys[0] as `0x${string}`);
       await world.indexer.sync();
-      const seeded = await client.chat.completions.create(chatBody());
+      const seeded = await waiting;
       expect(seeded.decai.session).toBe(s + 1n);
+    });
+
+    it("waits out RelayMiners that have not seen the new session once the previous one is over", async () => {
+      const client = world.client();
+      const s = world.indexer.state.currentSession;
+      await world.net.actions.nextSession();
+      await world.net.actions.recordSeed(world.net.keys[0] as `0x${string}`); // one block past s's grace
+      // The client sees only s + 1; every RelayMiner is still in s and says s + 1 has not started.
+      const before = rejections("session_not_started");
+      const impatient = world.client({ rolloverWaitMs: 0 });
+      await expect(impatient.chat.completions.create(chatBody())).rejects.toBeInstanceOf(
+        AllSuppliersFailedError,
+      );
+      // One refusal is enough: the other RelayMiners of the session lag alike, so they are not asked.
+      expect(rejections("session_not_started") - before).toBe(1);
+      const waiting = client.chat.completions.create(chatBody());
+      await new Promise((r) => setTimeout(r, 300));
+      await world.indexer.sync(); // the RelayMiners catch up
+      const completion = await waiting;
+      expect(completion.decai.session).toBe(s + 1n);
+      expect(rejections("session_not_started") - before).toBeGreaterThan(1);
     });
   });
 

@@ -167,4 +167,36 @@ describe("SessionDirectory", () => {
     fail = false;
     expect((await flaky.sessions(app, serviceId))[0]?.suppliers).toHaveLength(1);
   });
+
+  it("serves the sessions last read while the chain cannot be read, up to maxStaleMs", async () => {
+    const rpc = { down: false };
+    const up = <T>(value: T) => {
+      if (rpc.down) throw new Error("rpc down");
+      return value;
+    };
+    let now = 0;
+    const directory = new SessionDirectory({
+      chain: {
+        blockNumber: async () => up(105n),
+        epochs: async () =>
+          up([{ startBlock: 100n, startSession: 0n, blocksPerSession: 10, suppliersPerSession: 3 }]),
+        sessionSeed: async () => up(`0x${"01".repeat(32)}` as Hex),
+        supplierEntries: async () => up([{ supplier: X, fromSession: 0n, untilSession: 10n }]),
+        supplierEndpoint: async () => up("http://x.example"),
+        lastRelayBlock: async () => up(110n),
+      },
+      headTtlMs: 0,
+      maxStaleMs: 60_000,
+      clock: () => now,
+    });
+    const read = await directory.sessions(app, serviceId);
+    expect(read[0]?.suppliers).toHaveLength(1);
+    rpc.down = true; // every read fails from now on
+    now += 59_000;
+    expect(await directory.sessions(app, serviceId)).toEqual(read); // the cached session keeps serving
+    now += 2_000;
+    await expect(directory.sessions(app, serviceId)).rejects.toThrow("rpc down"); // too old to trust
+    rpc.down = false;
+    expect(await directory.sessions(app, serviceId)).toEqual(read);
+  });
 });

@@ -12,6 +12,8 @@ const registryEvents = ["ServiceRegistered", "ServiceUpdated"];
 const stakingEvents = [
   "SupplierServiceAdded",
   "SupplierServiceRemoved",
+  "SupplierWeightsDigestDeclared",
+  "SupplierWithdrawn",
   "ApplicationStaked",
   "ApplicationServiceAdded",
   "ApplicationUnstaked",
@@ -47,6 +49,10 @@ export type ChainChanges = {
   applications: Set<Address>;
   /** [application, gateway] pairs whose delegation history changed. */
   delegations: Map<string, [Address, Address]>;
+  /** Weights digests declared since the last batch, by supplier|service (the event carries the value). */
+  weightsDigests: Map<string, { supplier: Address; serviceId: Hex; digest: Hex }>;
+  /** Suppliers that withdrew: their declarations are gone (applied before `weightsDigests`). */
+  withdrawnSuppliers: Set<Address>;
 };
 
 /** An empty change set. */
@@ -59,6 +65,8 @@ export function noChanges(): ChainChanges {
     newApplications: new Set(),
     applications: new Set(),
     delegations: new Map(),
+    weightsDigests: new Map(),
+    withdrawnSuppliers: new Set(),
   };
 }
 
@@ -91,6 +99,25 @@ export function collectChanges(
       case "SupplierServiceRemoved":
         if (follows(args.serviceId)) changes.entries.add(args.serviceId as Hex);
         break;
+      case "SupplierWeightsDigestDeclared":
+        if (follows(args.serviceId)) {
+          const supplier = args.supplier as Address;
+          const serviceId = args.serviceId as Hex;
+          changes.weightsDigests.set(`${supplier}|${serviceId}`.toLowerCase(), {
+            supplier,
+            serviceId,
+            digest: args.digest as Hex,
+          });
+        }
+        break;
+      case "SupplierWithdrawn": {
+        // Withdrawal deletes the declarations on-chain; one made later (after a new stake) wins again.
+        const prefix = `${args.supplier as string}|`.toLowerCase();
+        for (const k of changes.weightsDigests.keys())
+          if (k.startsWith(prefix)) changes.weightsDigests.delete(k);
+        changes.withdrawnSuppliers.add(args.supplier as Address);
+        break;
+      }
       case "ApplicationServiceAdded":
         if (follows(args.serviceId)) changes.newApplications.add(args.application as Address);
         changes.applications.add(args.application as Address);

@@ -21,6 +21,9 @@ export async function applyChanges(
 ): Promise<void> {
   for (const [session, seed] of changes.seeds) state.setSeed(session, seed);
   for (const app of changes.newApplications) tracked.add(app.toLowerCase());
+  for (const supplier of changes.withdrawnSuppliers) state.forgetSupplierWeightsDigests(supplier);
+  for (const d of changes.weightsDigests.values())
+    state.setSupplierWeightsDigest(d.supplier, d.serviceId, d.digest);
   const at = { blockNumber } as const;
   const reads: Promise<void>[] = [];
 

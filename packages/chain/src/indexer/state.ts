@@ -52,6 +52,7 @@ export class ChainState {
   readonly #entries = new Map<string, readonly SupplierEntry[]>();
   readonly #applications = new Map<string, ApplicationRecord>();
   readonly #delegations = new Map<string, readonly DelegationInterval[]>();
+  readonly #weightsDigests = new Map<string, Hex>();
   // (application, service, session) → suppliers; only for sessions whose seed is known, which makes them final.
   readonly #drawMemo = new Map<string, readonly Address[]>();
 
@@ -147,6 +148,14 @@ export class ChainState {
     );
   }
 
+  /**
+   * The weights digest `supplier` declared on-chain for `serviceId` (`Staking.supplierWeightsDigest`), or undefined
+   * when it declared none. Compare it with `service(serviceId).weightsDigest`.
+   */
+  supplierWeightsDigest(supplier: Address, serviceId: Hex): Hex | undefined {
+    return this.#weightsDigests.get(key(supplier, serviceId));
+  }
+
   // ---------------------------------------------------------------- writers (the indexer's)
 
   /** @internal Moves the head and forgets memoised draws of sessions too old to be served. */
@@ -184,6 +193,17 @@ export class ChainState {
   /** @internal */
   setApplication(application: Address, record: ApplicationRecord): void {
     this.#applications.set(application.toLowerCase(), record);
+  }
+
+  /** @internal */
+  setSupplierWeightsDigest(supplier: Address, serviceId: Hex, digest: Hex): void {
+    this.#weightsDigests.set(key(supplier, serviceId), digest);
+  }
+
+  /** @internal Withdrawal deletes every declaration of the supplier. */
+  forgetSupplierWeightsDigests(supplier: Address): void {
+    const prefix = key(supplier, "");
+    for (const k of this.#weightsDigests.keys()) if (k.startsWith(prefix)) this.#weightsDigests.delete(k);
   }
 
   /** @internal */

@@ -103,6 +103,15 @@ export async function startNetwork(
         args: [id, endpoint],
       } as never);
     },
+    /** Declares the weights digest (sha256 of the model file) the supplier serves `id` with. */
+    async declareWeightsDigest(key: Hex, id: Hex, digest: Hex) {
+      await send(key, {
+        address: contracts.staking,
+        abi: stakingAbi,
+        functionName: "declareWeightsDigest",
+        args: [id, digest],
+      } as never);
+    },
     async removeSupplierService(key: Hex, id: Hex) {
       await send(key, {
         address: contracts.staking,

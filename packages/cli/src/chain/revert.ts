@@ -1,12 +1,12 @@
 import {
   relayMiningAbi,
+  serviceName,
   serviceRegistryAbi,
   sessionClockAbi,
   sessionsAbi,
   stakingAbi,
   testTokenAbi,
 } from "@decai/chain";
-import { fromServiceId } from "@decai/core";
 import type { Abi, Hex } from "viem";
 import { formatAmount, type TokenUnits } from "../config/amount.js";
 
@@ -31,20 +31,8 @@ export const decaiErrors: readonly AbiError[] = (() => {
     });
 })();
 
-/**
- * A service id as its name ("tiny-llama") when it is one, else the hex.
- *
- * @example
- * serviceName(toServiceId("tiny-llama")); // "tiny-llama"
- */
-export function serviceName(id: Hex): string {
-  try {
-    const name = fromServiceId(id);
-    return /^[a-z0-9._-]+$/.test(name) ? name : id;
-  } catch {
-    return id;
-  }
-}
+// A service id as its name: the status library's, so errors name services the way `decai status` does.
+export { serviceName };
 
 type Explained = { message: string; hint: string };
 
@@ -127,6 +115,25 @@ export function explainRevert(
       return {
         message: `an application delegates to at most ${a} gateways`,
         hint: "undelegate from one first",
+      };
+    case "SupplierIsPaused":
+      return { message: `${a} is paused`, hint: "resume first with `decai supplier resume`" };
+    case "SupplierNotPaused":
+      return { message: `${a} is not paused`, hint: "nothing to resume" };
+    case "BatchPriceNotLower":
+      return {
+        message: `the batch tier ${svc(a)} would not be cheaper than ${svc(b)}`,
+        hint: "use the same pricing mode, with no weight above the interactive one's and one lower",
+      };
+    case "BatchTierExists":
+      return {
+        message: `${svc(a)} already has the batch tier ${svc(b)}`,
+        hint: "change that one with `decai source update`",
+      };
+    case "NotInteractiveService":
+      return {
+        message: `${svc(a)} is itself a batch tier`,
+        hint: "pass the interactive service to --batch-of",
       };
     case "ZeroAmount":
       return { message: "the amount is zero", hint: "give a positive amount" };

@@ -1,4 +1,4 @@
-import { ChainError, testTokenAbi } from "@decai/chain";
+import { ChainError, readDeploymentTokens, testTokenAbi } from "@decai/chain";
 import type { Address, PublicClient } from "viem";
 import { formatAmount, type TokenUnits } from "../config/amount.js";
 import type { Connection } from "./connect.js";
@@ -8,31 +8,13 @@ import type { Transactor } from "./transact.js";
 export type Token = TokenUnits & { address: Address };
 
 /**
- * Reads an ERC-20's symbol and decimals (falling back to "tokens" / 18 for tokens without them).
- *
- * @example
- * const dst = await readToken(client, deployment.contracts.stakeToken); // { symbol: "DST", decimals: 18, … }
- */
-export async function readToken(client: PublicClient, address: Address): Promise<Token> {
-  const [symbol, decimals] = await Promise.all([
-    client.readContract({ address, abi: testTokenAbi, functionName: "symbol" }).catch(() => "tokens"),
-    client.readContract({ address, abi: testTokenAbi, functionName: "decimals" }).catch(() => 18),
-  ]);
-  return { address, symbol, decimals: Number(decimals) };
-}
-
-/**
- * The stake and payment tokens of a deployment.
+ * The stake and payment tokens of a deployment (the status library's read, so amounts print as in `decai status`).
  *
  * @example
  * const { stake, payment } = await deploymentTokens(conn);
  */
-export async function deploymentTokens(conn: Connection): Promise<{ stake: Token; payment: Token }> {
-  const [stake, payment] = await Promise.all([
-    readToken(conn.client, conn.deployment.contracts.stakeToken),
-    readToken(conn.client, conn.deployment.contracts.paymentToken),
-  ]);
-  return { stake, payment };
+export function deploymentTokens(conn: Connection): Promise<{ stake: Token; payment: Token }> {
+  return readDeploymentTokens(conn);
 }
 
 /**

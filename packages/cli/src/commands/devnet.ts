@@ -10,6 +10,7 @@ const options = {
   model: { type: "string" },
   backend: { type: "string" },
   "data-dir": { type: "string" },
+  "dashboard-port": { type: "string" },
   json: { type: "boolean" },
 } as const;
 
@@ -37,6 +38,7 @@ Options:
   --backend <url>        use this OpenAI-compatible server (Ollama, vLLM, llama.cpp server) for every supplier
   --data-dir <dir>       where the chain state, keys, trees, logs and the deployment file go
                          (default .decai/devnet); starting again on the same directory resumes the devnet
+  --dashboard-port <n>   the web dashboard's port (default 7070, or a free one when taken; 0 picks a free one)
   --json                 print one JSON line with the endpoints once ready
   -h, --help             show this help
 
@@ -67,6 +69,9 @@ Example:
         ...(values.model ? { model: values.model } : {}),
         ...(values.backend ? { backend: values.backend } : {}),
         dataDir: values["data-dir"] ?? ".decai/devnet",
+        ...(values["dashboard-port"] !== undefined
+          ? { dashboardPort: numberOption(values["dashboard-port"], "--dashboard-port", 7070) }
+          : {}),
         onStep: (line) => output.err(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`),
       });
     } catch (error) {
@@ -86,6 +91,8 @@ Example:
           rpcUrl: devnet.rpcUrl,
           OPENAI_BASE_URL: devnet.openaiBaseUrl,
           OPENAI_API_KEY: devnet.openaiApiKey,
+          dashboardUrl: devnet.dashboardUrl,
+          adminToken: devnet.adminToken,
           model: devnet.model,
           deploymentFile: devnet.deploymentFile,
           logsDir: devnet.logsDir,
@@ -103,6 +110,7 @@ Example:
     -H 'content-type: application/json' \\
     -d '{"model":"${devnet.model}","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'
 
+Dashboard: ${devnet.dashboardUrl} (gateway console admin token: ${devnet.adminToken})
 Chain: ${devnet.rpcUrl} (deployment: ${devnet.deploymentFile})
 Logs: ${devnet.logsDir} (one file per supplier and the gateway)
 Press Ctrl-C to stop.`);

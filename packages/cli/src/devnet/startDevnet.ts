@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { basename, join, resolve } from "node:path";
-import { saveDeployment, startAnvil } from "@decai/chain";
+import { loadDeployment, saveDeployment, startAnvil } from "@decai/chain";
 import { startNetwork } from "@decai/chain/testing";
 import { toServiceId } from "@decai/core";
+import { ensureDashboardBuilt, startDashboard } from "@decai/dashboard";
 import { AdminClient, loadConfig as loadGatewayConfig, runGateway } from "@decai/gateway";
-import { createBackendServer, createEmbeddedBackend, ensureTinyModel } from "@decai/llm";
+import { createBackendServer, createEmbeddedBackend, ensureTinyModel, sha256File } from "@decai/llm";
 import { createLogger, loadConfig as loadMinerConfig, runRelayMiner } from "@decai/relayminer";
 import type { Address, Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
@@ -27,6 +28,8 @@ export type DevnetOptions = {
   dataDir: string;
   /** One line per step, for progress output. */
   onStep: (line: string) => void;
+  /** The dashboard's port: default 7070, or any free port when that is taken; 0: any free port. */
+  dashboardPort?: number;
 };
 
 /** A running devnet: what to paste into a client, and how to stop it. */
@@ -34,6 +37,10 @@ export type Devnet = {
   rpcUrl: string;
   openaiBaseUrl: string;
   openaiApiKey: string;
+  /** The web dashboard (network, earnings, gateway console). */
+  dashboardUrl: string;
+  /** The gateway's admin token, for the dashboard's console. */
+  adminToken: string;
   model: string;
   deploymentFile: string;
   logsDir: string;
@@ -102,6 +109,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     blockTime: options.blockTime,
     extraArgs: ["--state", stateFile, "--state-interval", "2"],
   };
+  // The dashboard UI builds (first run, or after an update) while the chain and suppliers start.
+  const uiBuilt = ensureDashboardBuilt();
+  uiBuilt.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   try {
     let rpcUrl: string;
     let keys: Hex[];
@@ -139,6 +149,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         const tiny = await ensureTinyModel(join(dataDir, "models"));
         modelPath = tiny.path;
         weightsDigest = tiny.sha256;
+      } else if (!backend && modelPath) {
+        options.onStep(`hashing ${basename(modelPath)} (the service commits to its sha256)...`);
+        weightsDigest = await sha256File(resolve(modelPath));
       }
       options.onStep(`registering the service "${SERVICE}" as a Source (10% revenue share)...`);
       const modelName = options.model
@@ -171,6 +184,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     for (let i = 0; i < suppliersCount; i++) {
       const dir = join(dataDir, `supplier-${i + 1}`);
       let backendUrl = backend;
+      let weightsDigest: Hex | undefined; // unknown behind an external backend
       if (!backendUrl) {
         const llm = await createEmbeddedBackend({
           model: modelPath as string,
@@ -181,6 +195,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         stops.push(() => llm.close());
         stops.push(() => server.close());
         backendUrl = new URL(server.url).origin;
+        weightsDigest = await llm.weightsDigest(); // reported on every answer and declared on-chain
       }
       options.onStep(`supplier ${i + 1}/${suppliersCount}: starting its RelayMiner...`);
       // Rewritten on every start: the chain's RPC port and the backend's may have changed.
@@ -195,7 +210,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
             supplierKeyFile: "supplier.key",
             dataDir: "data",
             pollIntervalMs: 200,
-            services: [{ name: SERVICE, backend: backendUrl }],
+            services: [{ name: SERVICE, backend: backendUrl, ...(weightsDigest ? { weightsDigest } : {}) }],
           },
           null,
           2,
@@ -231,6 +246,22 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     });
     const gateway = await runGateway(gatewayConfig, { logger: fileLogger("gateway") as never });
     stops.push(() => gateway.stop());
+    options.onStep("starting the dashboard...");
+    await uiBuilt;
+    const dashboardOptions = {
+      rpcUrl,
+      deployment: loadDeployment(deploymentFile),
+      gatewayUrl: gateway.gateway.url,
+      pollIntervalMs: 500,
+    };
+    const dashboard = await startDashboard({
+      ...dashboardOptions,
+      port: options.dashboardPort ?? 7070,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE" || options.dashboardPort !== undefined) throw error;
+      return startDashboard({ ...dashboardOptions, port: 0 }); // 7070 is taken: any free port
+    });
+    stops.push(() => dashboard.stop());
     const apiKey =
       saved?.apiKey ??
       (await new AdminClient({ url: gateway.gateway.url, token: adminToken }).createKey({ name: "devnet" }))
@@ -248,6 +279,8 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       rpcUrl,
       openaiBaseUrl: `${gateway.gateway.url}/v1`,
       openaiApiKey: apiKey,
+      dashboardUrl: dashboard.url,
+      adminToken,
       model: SERVICE,
       deploymentFile,
       logsDir,

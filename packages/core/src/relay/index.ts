@@ -51,3 +51,10 @@ export {
 export type { Relay, RelayDomain, RelayDomainInput, RelayRequest, RelayResponse } from "./types.js";
 export { type VerifiedRelay, verifyRelay } from "./verify.js";
 export { ComputeUnitMode, type RelayWeightInput, relayWeight, type ServiceComputeUnits } from "./weight.js";
+export {
+  parseWeightsDigest,
+  type SupplierInfo,
+  type SupplierServiceInfo,
+  supplierInfoPath,
+  weightsDigestHeaderName,
+} from "./weightsDigest.js";

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { baseModelOf, tierOf } from "../batch/models.js";
 import { GatewayError } from "../errors.js";
 import { sendJson } from "../http/body.js";
 import type { ApiKeyRecord } from "../keys/types.js";
@@ -6,7 +7,8 @@ import type { Aliases, Catalog, CatalogEntry } from "../routing.js";
 
 /**
  * One model in OpenAI's shape, plus what Decai knows of it: `pricing` (payment-token base units after the
- * gateway margin, decimal strings) and `decai` (service id, source, weights digest, current suppliers).
+ * gateway margin, decimal strings) and `decai` (service id, source, weights digest, current suppliers, and the
+ * tier: `interactive`, or `batch` for `<model>:batch`, the cheaper tier of `batch_of`).
  *
  * @example
  * modelObject(catalog.get("tiny-llama"));
@@ -30,6 +32,9 @@ export function modelObject(entry: CatalogEntry): Record<string, unknown> {
       source: model.source ?? null,
       weights_digest: model.weightsDigest ?? null,
       suppliers: model.suppliers,
+      // `batch`: the cheaper, latency-tolerant tier of `batch_of` (same weights), what batch jobs use first.
+      tier: tierOf(model),
+      batch_of: tierOf(model) === "batch" ? baseModelOf(model) : null,
     },
   };
 }

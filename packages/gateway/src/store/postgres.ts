@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { PostgresBatchStore } from "../batch/store.postgres.js";
 import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { ApiKeyRecord, KeyLimits, KeySpend } from "../keys/types.js";
 import { rateWindowMs } from "../ratelimit.js";
@@ -113,6 +114,11 @@ export class PostgresStore implements GatewayStore {
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
+  }
+
+  /** The connection pool, for features that keep their own tables in the same database (e.g. verification). */
+  get pool(): pg.Pool {
+    return this.#pool;
   }
 
   /**
@@ -335,6 +341,11 @@ export class PostgresStore implements GatewayStore {
 
   async ping(): Promise<void> {
     await this.#pool.query("SELECT 1");
+  }
+
+  /** The batch jobs' store (`src/batch/`), in tables of its own in this database. */
+  openBatchStore(): Promise<PostgresBatchStore> {
+    return PostgresBatchStore.open(this.#pool);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { SqliteBatchStore } from "../batch/store.sqlite.js";
 import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { ApiKeyRecord, KeyLimits, KeySpend } from "../keys/types.js";
 import { rateWindowMs } from "../ratelimit.js";
@@ -129,6 +130,11 @@ export class SqliteStore implements GatewayStore {
   static open(path: string): SqliteStore {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     return new SqliteStore(new Database(path));
+  }
+
+  /** The database handle, for features that keep their own tables in the same file (e.g. verification). */
+  get database(): Database.Database {
+    return this.#db;
   }
 
   async insertKey(record: ApiKeyRecord): Promise<void> {
@@ -312,6 +318,11 @@ export class SqliteStore implements GatewayStore {
 
   async ping(): Promise<void> {
     this.#q("SELECT 1").get();
+  }
+
+  /** The batch jobs' store (`src/batch/`), in tables of its own in this database. */
+  async openBatchStore(): Promise<SqliteBatchStore> {
+    return new SqliteBatchStore(this.#db);
   }
 
   async close(): Promise<void> {

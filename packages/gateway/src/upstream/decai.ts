@@ -4,6 +4,7 @@ import type { Address, Hex } from "viem";
 import type { TokenUsage } from "../pricing.js";
 import type { Endpoint } from "../usage.js";
 import {
+  type SignedRelay,
   type Upstream,
   UpstreamError,
   type UpstreamModel,
@@ -13,10 +14,17 @@ import {
 
 /** A service the gateway sells, as registered on-chain. */
 export type DecaiService = {
-  /** The service name, which is the OpenAI `model` id (e.g. "tiny-llama"). */
+  /** The service name, which is the OpenAI `model` id (e.g. "tiny-llama", or "tiny-llama:batch" for a batch tier). */
   name: string;
   source?: Address;
   weightsDigest?: Hex;
+  /** The on-chain id, when `name` is not the service's own (a batch tier is listed under its interactive name). */
+  serviceId?: Hex;
+  /** The `model` sent to suppliers' backends; default `name` (a batch tier sends its interactive model's). */
+  backendModel?: string;
+  tier?: "interactive" | "batch";
+  /** For a batch tier: the interactive model's name. */
+  batchOf?: string;
 };
 
 /** Options of {@link createDecaiUpstream}. */
@@ -58,7 +66,7 @@ export function createDecaiUpstream(options: DecaiUpstreamOptions): Upstream {
     async models() {
       const list: UpstreamModel[] = [];
       for (const service of await services()) {
-        const serviceId = toServiceId(service.name);
+        const serviceId = service.serviceId ?? toServiceId(service.name);
         let suppliers = 0;
         try {
           suppliers = (await client.sessions.suppliers(client.application, serviceId)).length;
@@ -73,6 +81,8 @@ export function createDecaiUpstream(options: DecaiUpstreamOptions): Upstream {
           serviceId,
           ...(service.source ? { source: service.source } : {}),
           ...(service.weightsDigest ? { weightsDigest: service.weightsDigest } : {}),
+          ...(service.tier ? { tier: service.tier } : {}),
+          ...(service.batchOf ? { batchOf: service.batchOf } : {}),
         });
       }
       return list;
@@ -80,42 +90,66 @@ export function createDecaiUpstream(options: DecaiUpstreamOptions): Upstream {
 
     async call(request: UpstreamRequest): Promise<UpstreamResponse> {
       const sort = request.preferences.sort === "throughput" ? "throughput" : "latency";
+      // A batch tier is its own service on-chain, serving its interactive model's weights under that model's name.
+      const service = (await services()).find((s) => s.name === request.model);
+      if (service?.backendModel)
+        request = { ...request, body: { ...request.body, model: service.backendModel } };
       let result: Awaited<ReturnType<DecaiClient["relay"]>>;
       try {
         result = await client.relay({
           body: request.body,
           path: paths[request.endpoint],
-          service: toServiceId(request.model),
+          service: service?.serviceId ?? toServiceId(request.model),
           sort,
           signal: request.signal,
         });
       } catch (error) {
         throw toUpstreamError(error, request.model);
       }
+      // What the relay's signatures cover: the body exactly as the SDK sent it (JSON.stringify of the object).
+      const requestBody = Buffer.from(JSON.stringify(request.body));
       if (!result.stream) {
+        const relay = result.receipt.relay;
         return {
           stream: false,
           body: JSON.parse(result.body.toString("utf8")),
           supplier: result.supplier,
           ...(result.receipt.usage ? { usage: usageOf(result.receipt.usage) as TokenUsage } : {}),
+          ...(relay ? { signed: { relay, requestBody, responseBody: result.body } } : {}),
         };
       }
       const stream = result;
       let usage: TokenUsage | undefined;
+      let signed: SignedRelay | undefined;
+      const received: Buffer[] = [];
+      let receivedBytes = 0;
       async function* chunks() {
         for await (const event of stream) {
+          // Kept for verification evidence (the receipt's digest covers these bytes), up to 4 MiB.
+          if (receivedBytes < 4 << 20) {
+            received.push(event.bytes);
+            receivedBytes += event.bytes.length;
+          }
           if (event.event && event.event !== "message") continue;
           if (event.data === "[DONE]" || event.data === "") continue;
           yield JSON.parse(event.data) as Record<string, unknown>;
         }
         // The signed receipt is the authoritative usage; the stream has ended, so it is there.
-        usage = usageOf((await stream.receipt).usage);
+        const receipt = await stream.receipt;
+        usage = usageOf(receipt.usage);
+        if (receipt.relay && receivedBytes < 4 << 20) {
+          signed = { relay: receipt.relay, requestBody, responseBody: Buffer.concat(received) };
+        }
       }
       return {
         stream: true,
         chunks: chunks(),
         supplier: stream.supplier,
-        final: () => ({ ...(usage ? { usage } : {}), supplier: stream.supplier }),
+        final: () => ({
+          ...(usage ? { usage } : {}),
+          ...(signed ? { signed } : {}),
+          supplier: stream.supplier,
+        }),
       };
     },
   };
@@ -126,8 +160,16 @@ function toUpstreamError(error: unknown, model: string): UpstreamError {
     return new UpstreamError("unavailable", `no session of ${model} can be served now: ${error.message}`);
   }
   if (error instanceof AllSuppliersFailedError) {
+    // Every supplier answered, and every answer was broken (their backends' 5xx or garbage, invalid receipts):
+    // the upstream failed (502). Unreachable, slow, busy or no eligible supplier: unavailable (503, retry later).
+    const broken =
+      error.attempts.length > 0 &&
+      error.attempts.every(
+        (a) =>
+          a.kind === "invalid_receipt" || (a.kind === "status" && (a.status ?? 0) >= 500 && a.status !== 503),
+      );
     return new UpstreamError(
-      "unavailable",
+      broken ? "failed" : "unavailable",
       `no supplier of ${model} could serve the request: ${error.message}`,
     );
   }

@@ -1,6 +1,6 @@
 import { type DecaiDeployment, relayMiningAbi, serviceRegistryAbi } from "@decai/chain";
 import { fromServiceId, type PrivateKey } from "@decai/core";
-import { DecaiClient } from "@decai/sdk";
+import { DecaiClient, type DecaiClientOptions } from "@decai/sdk";
 import type { Address, Hex, PublicClient } from "viem";
 import type { MetricsRegistry } from "../metrics.js";
 import { type ModelPrice, type PriceFn, priceFromComputeUnits } from "../pricing.js";
@@ -21,6 +21,10 @@ export type DecaiNetworkOptions = {
   catalogTtlMs?: number;
   /** The gateway's metrics registry: routing metrics (attempts, retries, hedges, failures, open circuits) go there. */
   metrics?: MetricsRegistry;
+  /** Routing weight per supplier and service (verification reputation): 0 = no traffic. See `DecaiClientOptions`. */
+  weight?: DecaiClientOptions["weight"];
+  /** Called with every invalid receipt the SDK saw (verification evidence). */
+  onEvidence?: DecaiClientOptions["onEvidence"];
 };
 
 /** The catalog entry of one service: its registry record and its network price. */
@@ -35,7 +39,12 @@ type CatalogEntry = DecaiService & { price: ModelPrice };
  * const { upstream, pricing } = connectDecaiNetwork({ client, deployment, gatewayKey, application });
  * await Gateway.start({ store, upstream, pricing });
  */
-export function connectDecaiNetwork(options: DecaiNetworkOptions): { upstream: Upstream; pricing: PriceFn } {
+export function connectDecaiNetwork(options: DecaiNetworkOptions): {
+  upstream: Upstream;
+  pricing: PriceFn;
+  /** The SDK client the upstream relays with (verification sends its challenges through it). */
+  client: DecaiClient;
+} {
   const { client, deployment } = options;
   const ttl = options.catalogTtlMs ?? 30_000;
   let catalog: Map<string, CatalogEntry> = new Map();
@@ -61,16 +70,22 @@ export function connectDecaiNetwork(options: DecaiNetworkOptions): { upstream: U
       } catch {
         continue; // not a readable name: cannot be an OpenAI model id
       }
-      if (options.services && !options.services.includes(name)) continue;
+      // A batch tier is listed OpenRouter-style as `<interactive>:batch` and sold with its interactive service.
+      const of = await batchOfId(read, id);
+      if (options.services && !options.services.includes(of ?? name)) continue;
       const service = (await read("getService", [id])) as Parameters<typeof priceFromComputeUnits>[0] & {
         source: Address;
         weightsDigest: Hex;
       };
-      next.set(name, {
-        name,
+      const price = priceFromComputeUnits(service, paymentPerComputeUnit);
+      const tier = of ? { tier: "batch" as const, serviceId: id, backendModel: of, batchOf: of } : {};
+      const listed = of ? `${of}:batch` : name;
+      next.set(listed, {
+        name: listed,
         source: service.source,
         weightsDigest: service.weightsDigest,
-        price: priceFromComputeUnits(service, paymentPerComputeUnit),
+        price,
+        ...tier,
       });
     }
     return next;
@@ -81,8 +96,15 @@ export function connectDecaiNetwork(options: DecaiNetworkOptions): { upstream: U
       loading ??= load().finally(() => {
         loading = undefined;
       });
-      catalog = await loading;
-      loadedAt = Date.now();
+      try {
+        catalog = await loading;
+        loadedAt = Date.now();
+      } catch (error) {
+        // The chain RPC is away: keep selling the last catalog (RelayMiners serve from their cached state too)
+        // and try again in a few seconds rather than on every request.
+        if (catalog.size === 0) throw error;
+        loadedAt = Date.now() - ttl + 5_000;
+      }
     }
     return [...catalog.values()];
   }
@@ -93,9 +115,15 @@ export function connectDecaiNetwork(options: DecaiNetworkOptions): { upstream: U
     deployment: deployment as DecaiDeployment,
     signerKey: options.gatewayKey,
     application: options.application,
+    ...(options.weight ? { weight: options.weight } : {}),
+    ...(options.onEvidence ? { onEvidence: options.onEvidence } : {}),
     ...(routing
       ? {
-          onAttempt: (e) => routing.attempts.inc({ kind: e.kind, supplier: e.supplier }),
+          onAttempt: (e) => {
+            routing.attempts.inc({ kind: e.kind, supplier: e.supplier });
+            // A supplier tried again (a probe after its cool-down) is back in rotation until it fails again.
+            routing.circuit.set(0, { supplier: e.supplier });
+          },
           onFailure: (e) => {
             routing.failures.inc({ reason: e.kind, supplier: e.supplier });
             routing.circuit.set(sdk.scorer.stats(e.supplier).state === "open" ? 1 : 0, {
@@ -108,6 +136,7 @@ export function connectDecaiNetwork(options: DecaiNetworkOptions): { upstream: U
   const upstream = createDecaiUpstream({ client: sdk, services });
   return {
     upstream,
+    client: sdk,
     // Prices are read with the catalog; the gateway asks for the model list before it prices a model.
     pricing: (model) => catalog.get(model)?.price,
   };
@@ -131,4 +160,23 @@ function routingMetrics(registry: MetricsRegistry) {
       ["supplier"],
     ),
   };
+}
+
+/** The interactive service's name when `id` is a batch tier (`ServiceRegistry.batchOf`), else undefined. */
+async function batchOfId(
+  read: (functionName: string, args?: readonly unknown[]) => Promise<unknown>,
+  id: Hex,
+): Promise<string | undefined> {
+  let of: Hex;
+  try {
+    of = (await read("batchOf", [id])) as Hex;
+  } catch {
+    return undefined; // a registry from before batch tiers
+  }
+  if (BigInt(of) === 0n) return undefined;
+  try {
+    return fromServiceId(of);
+  } catch {
+    return undefined;
+  }
 }

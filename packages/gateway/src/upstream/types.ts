@@ -1,5 +1,6 @@
 // The gateway's only view of where completions come from. Today: an HTTP passthrough to any OpenAI-compatible
 // base URL (`createHttpUpstream`), or the Decai network through the SDK (`createDecaiUpstream` / `connectDecaiNetwork`).
+import type { Relay } from "@decai/core";
 import type { TokenUsage } from "../pricing.js";
 import type { Endpoint } from "../usage.js";
 
@@ -27,6 +28,13 @@ export type UpstreamModel = {
   weightsDigest?: string;
   /** Unix seconds it was registered (OpenAI's `created`). */
   created?: number;
+  /**
+   * `batch`: a service's cheaper, latency-tolerant tier (same weights), listed as `<model>:batch`; batch jobs go
+   * there first. Default: `batch` for ids ending in `:batch`, else `interactive`.
+   */
+  tier?: "interactive" | "batch";
+  /** For a batch tier: the id of the interactive model it is the tier of. */
+  batchOf?: string;
 };
 
 /** One call: the request for one concrete model, after aliases and fallbacks are resolved. */
@@ -41,6 +49,12 @@ export type UpstreamRequest = {
   signal: AbortSignal;
 };
 
+/**
+ * The signed relay behind a response (on the Decai network): the request the gateway signed, the supplier's
+ * signed receipt, and the exact bytes both digests cover. Non-repudiable evidence of what the supplier answered.
+ */
+export type SignedRelay = { relay: Relay; requestBody: Uint8Array; responseBody: Uint8Array };
+
 /** A complete response. */
 export type UpstreamJson = {
   stream: false;
@@ -50,6 +64,8 @@ export type UpstreamJson = {
   supplier?: string;
   /** Authoritative usage (e.g. from a signed receipt); else the body's `usage` is read. */
   usage?: TokenUsage;
+  /** The signed relay, when the upstream has one (for verification evidence). */
+  signed?: SignedRelay;
 };
 
 /** A streamed response: the parsed `data:` events, in order, without `[DONE]`. */
@@ -58,7 +74,7 @@ export type UpstreamStream = {
   chunks: AsyncIterable<Record<string, unknown>>;
   supplier?: string;
   /** Read after `chunks` ends: authoritative usage, when the upstream has it beyond the usage chunk. */
-  final?: () => { usage?: TokenUsage; supplier?: string };
+  final?: () => { usage?: TokenUsage; supplier?: string; signed?: SignedRelay };
 };
 
 export type UpstreamResponse = UpstreamJson | UpstreamStream;

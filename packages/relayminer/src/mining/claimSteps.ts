@@ -57,6 +57,7 @@ export async function claimSession(
   header: SessionHeader,
   tree: SessionTree,
 ): Promise<ClaimOutcome> {
+  tree.seal(); // the root committed is final
   const { rootHash, rootSum, rootCount } = tree.claimRoot();
   await write(chain, "claim", [
     header.application,

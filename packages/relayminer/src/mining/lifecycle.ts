@@ -1,6 +1,7 @@
 import { relayMiningAbi, serviceRegistryAbi, sessionClockAbi } from "@decai/chain";
 import type { ServiceComputeUnits } from "@decai/core";
 import type { Address, Hex } from "viem";
+import { ChainOutage } from "../chainOutage.js";
 import type { Logger } from "../log.js";
 import { type Counter, MetricsRegistry } from "../metrics.js";
 import { type ClaimRecord, ClaimStateStore } from "./claimState.js";
@@ -29,16 +30,29 @@ export type SessionLifecycleOptions = {
   maxRetryMs?: number;
   /** Where to count claims, proofs, settlements and failed steps (the RelayMiner's `/metrics`). */
   metrics?: MetricsRegistry;
+  /** The chain RPC endpoint, named when it is unreachable. */
+  rpcUrl?: string;
+  /**
+   * Whether the RelayMiner may still add relays to a session's tree: its chain cache has not yet passed the
+   * session's last relay block (it lags the chain a little), or relays of the session are still in flight. A
+   * claim waits until not (through the first half of its window at most): its tree is sealed when it is claimed,
+   * and a relay finishing after that is lost. Default: never.
+   */
+  stillServing?: (header: SessionHeader) => boolean;
 };
 
+const CLAIM_NONE = 0;
+const CLAIM_PROVEN = 2;
 const CLAIM_SETTLED = 3;
 const CLAIM_VOIDED = 4;
 
 /**
  * Drives every session tree through its on-chain life without anyone watching: records each session's seed,
  * claims in the claim window, proves when the seed says so, settles once the proof window closes, then prunes.
- * Progress is persisted next to each tree, so after a crash or restart every pending claim or proof resumes.
- * Chain errors are retried with exponential backoff, and each wait is logged once with what it waits for.
+ * Progress is persisted next to each tree, so after a crash or restart every pending claim or proof resumes (a
+ * claim or proof that landed just before the crash is found on-chain, not sent twice). Chain errors are retried
+ * with exponential backoff, and each wait is logged once with what it waits for; so is a chain RPC outage, with
+ * the claims, proofs and settlements it holds up, which all go ahead as soon as the chain answers again.
  *
  * @example
  * const lifecycle = new SessionLifecycle({ chain, contracts, trees, dir: ".decai/trees", log });
@@ -52,12 +66,18 @@ export class SessionLifecycle {
   readonly #retry = new Map<string, { attempts: number; at: number }>();
   readonly #waiting = new Map<string, string>();
   #seededSession = -1n;
+  readonly #outage: ChainOutage;
   readonly #counters: Record<"claims" | "proofs" | "settled" | "voided" | "paid" | "failures", Counter>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
   constructor(private readonly options: SessionLifecycleOptions) {
     this.#store = new ClaimStateStore(options.dir);
+    this.#outage = new ChainOutage({
+      log: options.log,
+      ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}),
+      effect: "claims, proofs and settlements wait until it answers",
+    });
     const registry = options.metrics ?? new MetricsRegistry();
     this.#counters = {
       claims: registry.counter("decai_claims_total", "Claims submitted.", ["service"]),
@@ -84,7 +104,11 @@ export class SessionLifecycle {
     const loop = async () => {
       this.#running = this.tick().then(
         () => undefined,
-        (error) => this.options.log.warn("lifecycle tick failed; retrying next poll", { error }),
+        (error) => {
+          // An unreachable chain is reported once per outage (by `tick`), not on every poll.
+          if (!this.#outage.down)
+            this.options.log.warn("lifecycle tick failed; retrying next poll", { error });
+        },
       );
       await this.#running;
       if (this.#timer !== undefined) this.#timer = setTimeout(loop, this.options.pollMs ?? 1000);
@@ -102,19 +126,33 @@ export class SessionLifecycle {
   /** One pass over every tree; exposed so tests and tools can drive the lifecycle block by block. */
   async tick(): Promise<ClaimRecord[]> {
     const { publicClient } = this.options.chain;
-    const block = await publicClient.getBlockNumber({ cacheTime: 0 });
+    let block: bigint;
+    try {
+      block = await publicClient.getBlockNumber({ cacheTime: 0 });
+    } catch (error) {
+      if (this.#outage.failed(error, { waitingFor: await this.#pending() })) this.#retry.clear();
+      throw error;
+    }
+    if (this.#outage.recovered({ block })) this.#retry.clear(); // steps failed by the outage: go now
     await this.#recordSeed();
     const headers = new Map<string, SessionHeader>();
     for (const h of [...(await this.options.trees.list()), ...this.#store.scan()]) {
       const header = { application: h.application, serviceId: h.serviceId, session: h.session };
       headers.set(idOf(header), header);
     }
+    // Steps with a deadline first (claims, then proofs, oldest session first); settlements can wait. One tick
+    // sends its transactions one after the other, and a tick busy settling must not let a claim window close.
+    const due = [...headers].map(([id, header]) => ({ id, header, record: this.#store.load(header) }));
+    const urgency = (r: ClaimRecord) => ({ mining: 0, claimed: 1 })[r.stage as string] ?? 2;
+    due.sort(
+      (a, b) => urgency(a.record) - urgency(b.record) || (a.record.session < b.record.session ? -1 : 1),
+    );
     const records: ClaimRecord[] = [];
-    for (const [id, header] of headers) {
+    for (const { id, header, record } of due) {
       const retry = this.#retry.get(id);
       if (retry && retry.at > Date.now()) continue;
       try {
-        records.push(await this.#advance(this.#store.load(header), block));
+        records.push(await this.#advance(record, block));
         this.#retry.delete(id);
       } catch (error) {
         const attempts = (retry?.attempts ?? 0) + 1;
@@ -132,6 +170,18 @@ export class SessionLifecycle {
       }
     }
     return records;
+  }
+
+  /** What each tree waits for, in words: for the outage line ("claim of session 4 (claim window opens at block 81)"). */
+  async #pending(): Promise<string[]> {
+    const headers = new Map<string, SessionHeader>();
+    for (const h of [...(await this.options.trees.list()), ...this.#store.scan()]) headers.set(idOf(h), h);
+    const steps = { mining: "claim", claimed: "proof", proved: "settlement" } as Record<string, string>;
+    return [...headers.values()].map((h) => {
+      const step = steps[this.#store.load(h).stage] ?? "pruning";
+      const what = this.#waiting.get(idOf(h));
+      return `${step} of session ${h.session} (application ${h.application})${what ? `: ${what}` : ""}`;
+    });
   }
 
   /** Records the current session's seed if nobody has yet: session draws need it, and it is one cheap tx. */
@@ -175,8 +225,20 @@ export class SessionLifecycle {
         this.options.log.warn("claim window missed; the session's relays earn nothing", { ...record, close });
         return this.#finish({ ...record, stage: "missed" });
       }
+      // For the first half of the window at most: a cache that never catches up must not cost the claim.
+      if (next < open + (close - open) / 2n && this.options.stillServing?.(record)) {
+        return this.#wait(record, "the session's last relays to finish");
+      }
       const { tree } = await this.options.trees.get(record, await this.#service(record.serviceId));
       if (tree.size === 0) return this.#finish({ ...record, stage: "settled" });
+      const landed = await this.#landedClaim(record);
+      if (landed) {
+        // Claimed just before a crash, the record not saved yet: sending it again would revert as a duplicate
+        // until the window closed, and the claim would go unproven.
+        tree.seal();
+        this.options.log.info("claim found on-chain; resuming after it", { ...record, key: landed.key });
+        return this.#save({ ...record, stage: "claimed", outcome: landed });
+      }
       const outcome = await claimSession(this.options.chain, record, tree);
       this.#counters.claims.inc({ service: record.serviceId });
       this.options.log.info("claimed", {
@@ -201,6 +263,14 @@ export class SessionLifecycle {
       });
     }
 
+    if (record.stage === "claimed" && claim.status === CLAIM_PROVEN) {
+      // Proven just before a crash, the record not saved yet: on to settlement.
+      return this.#save({
+        ...record,
+        stage: "proved",
+        outcome: { ...outcome, proofRequired: true, proven: true },
+      });
+    }
     if (record.stage === "claimed") {
       if (next <= claim.proofWindowOpen)
         return this.#wait(record, `proof seed at block ${claim.proofWindowOpen - 1n}`);
@@ -235,6 +305,30 @@ export class SessionLifecycle {
     });
     await this.#updateDifficulty(record);
     return this.#finish({ ...record, stage: "settled", outcome: settled });
+  }
+
+  /** This supplier's claim of `header` if it is already on-chain (as its root: hash, sum, count). */
+  async #landedClaim(header: SessionHeader): Promise<ClaimOutcome | undefined> {
+    const { publicClient, relayMining, walletClient } = this.options.chain;
+    const read = <T>(functionName: string, args: readonly unknown[]) =>
+      publicClient.readContract({
+        address: relayMining,
+        abi: relayMiningAbi,
+        functionName,
+        args,
+      } as never) as Promise<T>;
+    const key = await read<Hex>("claimKey", [
+      walletClient.account.address,
+      header.application,
+      header.serviceId,
+      header.session,
+    ]);
+    const claim = await read<{ status: number; rootHash: Hex; rootSum: bigint; rootCount: bigint }>(
+      "getClaim",
+      [key],
+    );
+    if (claim.status === CLAIM_NONE) return undefined;
+    return { key, rootHash: claim.rootHash, rootSum: claim.rootSum, rootCount: claim.rootCount };
   }
 
   /** Best effort: any supplier may move the service's difficulty once a session's claims are in. */

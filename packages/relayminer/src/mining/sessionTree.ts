@@ -16,8 +16,15 @@ import {
   MemoryStore,
   Smst,
   type SmstRoot,
+  type SmstStore,
 } from "@decai/smst";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
+
+/**
+ * Opens the durable store of a tree log (default `LogStore.open`). A seam for other stores, and for fault tests
+ * that make writes fail (a full disk).
+ */
+export type OpenStore = (path: string, options: { fsync: FsyncPolicy }) => Promise<SmstStore>;
 
 /** What a tree needs to weigh and sample relays: the domain, the service's compute units and its difficulty. */
 export type SessionTreeOptions = {
@@ -28,7 +35,12 @@ export type SessionTreeOptions = {
   /** Log file for crash safety; omit for an in-memory tree (tests, benchmarks). */
   path?: string;
   fsync?: FsyncPolicy;
+  /** How the log at `path` is opened. Default `LogStore.open`. */
+  openStore?: OpenStore;
 };
+
+/** Opens a tree log as a crash-safe `LogStore`. */
+export const openLogStore: OpenStore = (path, options) => LogStore.open(path, options);
 
 /** The outcome of offering one relay to the tree. */
 export type MinedRelay = { relayHash: Hex; weight: bigint; applicable: boolean };
@@ -48,6 +60,8 @@ export type SessionClaimRoot = { rootHash: Hex; rootSum: bigint; rootCount: bigi
  * const { proof, relay: leafRelay } = tree.proveClosest(proofPath);
  */
 export class SessionTree {
+  #sealed = false;
+
   private constructor(
     private readonly tree: Smst,
     private readonly options: SessionTreeOptions,
@@ -55,10 +69,10 @@ export class SessionTree {
 
   /** Opens (or re-opens after a crash, replaying its log) a session tree. */
   static async open(options: SessionTreeOptions): Promise<SessionTree> {
-    let store: LogStore | MemoryStore;
+    let store: SmstStore;
     if (options.path) {
       mkdirSync(dirname(options.path), { recursive: true });
-      store = await LogStore.open(options.path, { fsync: options.fsync ?? "always" });
+      store = await (options.openStore ?? openLogStore)(options.path, { fsync: options.fsync ?? "always" });
     } else {
       store = new MemoryStore();
     }
@@ -70,11 +84,26 @@ export class SessionTree {
    * Relays below the difficulty are counted by the caller's meter but earn nothing and are not stored.
    */
   async add(relay: Relay): Promise<MinedRelay> {
+    if (this.#sealed) {
+      // Its root is (being) claimed: a leaf added now would not be in the claim, and a proof over it would fail.
+      throw new Error(
+        "this session's claim is taken: its tree takes no more relays (the relay came too late)",
+      );
+    }
     const hash = relayHash(relay, this.options.domain);
     const weight = relayWeight(this.options.service, relay);
     const applicable = isRewardApplicable(hash, this.options.target);
     if (applicable) await this.tree.update(hexToBytes(hash), hexToBytes(encodeRelay(relay)), weight);
     return { relayHash: hash, weight, applicable };
+  }
+
+  /**
+   * Stops the tree taking relays (`add` rejects from now on), before its root is claimed: the claim, and every
+   * proof against it, must be over exactly the tree on disk. Not persisted: after a restart the chain cache no
+   * longer admits relays of a session whose claim window is open.
+   */
+  seal(): void {
+    this.#sealed = true;
   }
 
   /** The root to claim: hash, total weight (compute units), number of relays. */

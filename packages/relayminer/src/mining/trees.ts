@@ -1,8 +1,9 @@
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RelayDomainInput, ServiceComputeUnits } from "@decai/core";
 import type { FsyncPolicy } from "@decai/smst";
 import type { Address, Hex } from "viem";
-import { SessionTree } from "./sessionTree.js";
+import { type OpenStore, openLogStore, SessionTree } from "./sessionTree.js";
 
 /**
  * The difficulty target of a service in a session (`RelayMining.targetAt`). Called once per tree opened, so it
@@ -35,6 +36,8 @@ export class SessionTrees {
       target: TargetFn;
       dir?: string;
       fsync?: FsyncPolicy;
+      /** How tree logs are opened. Default `LogStore.open`. */
+      openStore?: OpenStore;
     },
   ) {}
 
@@ -43,7 +46,7 @@ export class SessionTrees {
     const id = `${key.session}/${key.application}-${key.serviceId}`.toLowerCase();
     let open = this.#open.get(id);
     if (!open) {
-      const { dir, domain, fsync } = this.options;
+      const { dir, domain, fsync, openStore } = this.options;
       open = (async () => {
         const target = await this.options.target(key.serviceId, key.session);
         const tree = await SessionTree.open({
@@ -52,6 +55,7 @@ export class SessionTrees {
           target,
           ...(dir ? { path: join(dir, `${id}.smst`) } : {}),
           ...(fsync ? { fsync } : {}),
+          ...(openStore ? { openStore } : {}),
         });
         return { ...key, tree, target };
       })();
@@ -60,6 +64,27 @@ export class SessionTrees {
       this.#open.set(id, open);
     }
     return open;
+  }
+
+  /**
+   * Writes, syncs and deletes a scratch log in the trees' directory through the same store code as real trees:
+   * rejects while the disk refuses writes. Resolves at once for in-memory trees.
+   */
+  async probe(): Promise<void> {
+    const { dir } = this.options;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `.probe-${process.pid}.smst`);
+    try {
+      const store = await (this.options.openStore ?? openLogStore)(path, { fsync: "always" });
+      try {
+        await store.put(new Uint8Array(32), new Uint8Array(1), 1n);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(path, { force: true });
+    }
   }
 
   /** Every tree opened so far. */

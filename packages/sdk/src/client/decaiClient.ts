@@ -2,7 +2,13 @@ import type { Agent } from "node:http";
 import { type PrivateKey, type RelayDomain, toServiceId } from "@decai/core";
 import type { Address, Hex, PublicClient } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { AllSuppliersFailedError, DecaiError, RelayError, RelayStreamError } from "../errors.js";
+import {
+  AllSuppliersFailedError,
+  DecaiError,
+  NoSessionError,
+  RelayError,
+  RelayStreamError,
+} from "../errors.js";
 import type { SortBy } from "../qos/supplierScorer.js";
 import { SupplierScorer } from "../qos/supplierScorer.js";
 import type { Evidence } from "../relay/evidence.js";
@@ -35,6 +41,12 @@ export type DecaiClientOptions = {
   hedge?: { delayMs: number };
   /** Longest wait for a supplier's response headers, ms. Default 60_000. */
   timeoutMs?: number;
+  /**
+   * How long a request waits out a session rollover before failing, ms: a new session whose seed is not recorded
+   * yet, or RelayMiners that have not seen the session the chain is in (all of them lag alike, so trying another
+   * supplier does not help; a moment later they have caught up). Default 5_000; 0: fail at once.
+   */
+  rolloverWaitMs?: number;
   /** max_tokens set on chat and text completions that do not set one (it bounds the signed cost). Default 1024. */
   defaultMaxTokens?: number;
   usagePolicy?: UsagePolicy;
@@ -42,6 +54,12 @@ export type DecaiClientOptions = {
   onEvidence?: (evidence: Evidence) => void;
   /** Called for every supplier tried: the first pick, a retry after a failure, or a hedge. For metrics. */
   onAttempt?: (event: { kind: "first" | "retry" | "hedge"; supplier: Address; serviceId: Hex }) => void;
+  /**
+   * A routing weight per supplier and service, from outside QoS (e.g. a gateway's verification reputation): 0
+   * sends it no traffic, a value in (0, 1) sends it less, 1 (default) changes nothing. Ignored for a relay that
+   * names its `supplier`.
+   */
+  weight?: (supplier: Address, serviceId: Hex) => number;
   /** Called for every failed attempt, with the failure kind (`unreachable`, `status`, `invalid_receipt`, ...). */
   onFailure?: (event: { kind: string; supplier: Address; serviceId: Hex; retryable: boolean }) => void;
   agent?: Agent;
@@ -62,10 +80,24 @@ export type RelayParameters = {
   sort?: SortBy;
   /** Overrides the client's hedging for this request (`false`: none). */
   hedge?: { delayMs: number } | false;
+  /** Only this supplier of the session (e.g. a verification challenge): no other is tried, weights are ignored. */
+  supplier?: Address;
+  /** Suppliers not to use for this request (e.g. the one whose answer is being re-executed). */
+  exclude?: readonly Address[];
   signal?: AbortSignal;
 };
 
 type Attempt = { candidate: SessionSupplier; controller: AbortController; settled: boolean };
+/** How long a request may still wait out a rollover, and its next pause. */
+type RolloverWait = { until: number; delayMs: number };
+
+/** Refusals that mean the supplier's view of the session and ours differ: a rollover in progress. */
+const rolloverCodes = new Set([
+  "session_not_ready",
+  "session_not_started",
+  "session_expired",
+  "supplier_not_in_session",
+]);
 type Outcome = { attempt: Attempt } & (
   | { ok: true; result: ClientRelayResult }
   | { ok: false; error: unknown }
@@ -77,7 +109,9 @@ const evidenceKept = 1000;
  * An application's (or a gateway's) client of the network: finds the session's suppliers, picks one by QoS,
  * signs the relay, checks the receipt, and retries on another supplier on connection errors, timeouts, 5xx,
  * 429 and invalid receipts, as long as nothing was handed to the caller yet (for streams: until the first
- * event). Non-streamed requests may be hedged. Every outcome feeds the scorer; every invalid receipt is kept as
+ * event). Across a session rollover (new seed not recorded yet, RelayMiners behind the chain) it falls back on
+ * the previous session while that is in its grace period, else waits briefly and asks again, so callers see no
+ * error. Non-streamed requests may be hedged. Every outcome feeds the scorer; every invalid receipt is kept as
  * evidence. Streams are committed once their first event arrives: a later cut throws `RelayStreamError`, which
  * a gateway turns into a clean SSE error event (`streamErrorEvent`).
  *
@@ -159,10 +193,15 @@ export class DecaiClient {
     const info = requestInfo(body);
     const serviceId = this.#serviceId(params, body);
     const application = params.application ?? this.application;
-    const candidates = await this.sessions.suppliers(application, serviceId);
+    const rollover: RolloverWait = {
+      until: Date.now() + (this.#options.rolloverWaitMs ?? 5_000),
+      delayMs: 100,
+    };
+    let candidates = await this.#candidates(application, serviceId, rollover, params.signal);
+    let lagging = false;
     const hedge = params.hedge === undefined ? this.#options.hedge : params.hedge || undefined;
     const maxAttempts = this.#options.maxAttempts ?? 3;
-    const excluded = new Set<string>();
+    const excluded = new Set<string>((params.exclude ?? []).map((a) => a.toLowerCase()));
     const errors: RelayError[] = [];
     const inflight = new Set<Attempt>();
     let launched = 0;
@@ -176,7 +215,17 @@ export class DecaiClient {
 
     const launch = (kind: "first" | "retry" | "hedge"): boolean => {
       if (launched >= maxAttempts) return false;
-      const candidate = this.#pick(candidates, excluded, application, serviceId, params.sort, info.stream);
+      const pinned = params.supplier?.toLowerCase();
+      const eligible = pinned ? candidates.filter((c) => c.supplier.toLowerCase() === pinned) : candidates;
+      const candidate = this.#pick(
+        eligible,
+        excluded,
+        application,
+        serviceId,
+        params.sort,
+        info.stream,
+        !pinned,
+      );
       if (!candidate) return false;
       launched++;
       this.#options.onAttempt?.({ kind, supplier: candidate.supplier, serviceId });
@@ -265,13 +314,65 @@ export class DecaiClient {
           cancelOthers(undefined);
           throw error;
         }
+        if (rolloverCodes.has(error.code ?? "")) {
+          launched--; // refused before any work, for our view of the session: not one of the attempts
+          lagging = true;
+        }
         if (inflight.size === 0 && !launch("retry")) {
-          throw new AllSuppliersFailedError(errors, `All ${errors.length} supplier attempt(s) failed`);
+          const failed = () =>
+            new AllSuppliersFailedError(errors, `All ${errors.length} supplier attempt(s) failed`);
+          // Every candidate refused our session view: wait for the suppliers (or the chain) to catch up.
+          if (!lagging || !(await this.#waitOutRollover(rollover, params.signal))) throw failed();
+          candidates = await this.#candidates(application, serviceId, rollover, params.signal);
+          for (const key of [...excluded]) if (key.includes("|")) excluded.delete(key); // session-scoped
+          lagging = false;
+          if (!launch("retry")) throw failed();
         }
       }
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The session's suppliers; a session whose seed is about to be recorded is waited for (`rolloverWaitMs`). */
+  async #candidates(
+    application: Address,
+    serviceId: Hex,
+    rollover: RolloverWait,
+    signal: AbortSignal | undefined,
+  ): Promise<SessionSupplier[]> {
+    for (;;) {
+      try {
+        return await this.sessions.suppliers(application, serviceId);
+      } catch (error) {
+        const pending = error instanceof NoSessionError && error.pending;
+        if (!pending || !(await this.#waitOutRollover(rollover, signal))) throw error;
+      }
+    }
+  }
+
+  /** Pauses before asking the chain again (100 ms, doubling up to 1 s); false when the wait is used up. */
+  async #waitOutRollover(rollover: RolloverWait, signal: AbortSignal | undefined): Promise<boolean> {
+    if (Date.now() + rollover.delayMs > rollover.until) return false;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", abort);
+      };
+      const abort = () => {
+        done();
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        done();
+        resolve();
+      }, rollover.delayMs);
+      if (signal?.aborted) abort();
+      else signal?.addEventListener("abort", abort, { once: true });
+    });
+    rollover.delayMs = Math.min(rollover.delayMs * 2, 1_000);
+    this.sessions.refresh();
+    return true;
   }
 
   #serviceId(params: RelayParameters, body: Buffer): Hex {
@@ -292,6 +393,7 @@ export class DecaiClient {
     serviceId: Hex,
     sort: SortBy | undefined,
     stream: boolean,
+    weighted = true,
   ): SessionSupplier | undefined {
     const sessions = [...new Set(candidates.map((c) => c.session))];
     for (const session of sessions) {
@@ -306,7 +408,12 @@ export class DecaiClient {
           !spent?.has(key)
         );
       });
-      const chosen = this.scorer.pick(tier, { sort: sort ?? this.#options.sort ?? "latency", stream });
+      const weight = weighted ? this.#options.weight : undefined;
+      const chosen = this.scorer.pick(tier, {
+        sort: sort ?? this.#options.sort ?? "latency",
+        stream,
+        ...(weight ? { weight: (c: { supplier: string }) => weight(c.supplier as Address, serviceId) } : {}),
+      });
       if (chosen) return chosen;
     }
     return undefined;
@@ -376,6 +483,8 @@ export class DecaiClient {
     else this.scorer.skip(supplier);
 
     const code = error.code ?? "";
+    // A draining supplier says so at once: route around it until it says it may be back.
+    if (code === "supplier_paused") this.scorer.pause(supplier, error.retryAfterMs ?? 30_000);
     if (code === "insufficient_quota" || error.status === 429) {
       this.#spent.add(application, serviceId, candidate.session, supplier);
     }

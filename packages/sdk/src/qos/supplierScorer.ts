@@ -24,6 +24,11 @@ export type PickOptions = {
   exclude?: Iterable<string>;
   /** Rank streams by time to first token rather than by full latency. */
   stream?: boolean;
+  /**
+   * A routing weight per candidate from outside QoS (e.g. a gateway's verification reputation): 0 leaves it out,
+   * a value in (0, 1) scales its score and its chance of being explored, 1 (default) changes nothing.
+   */
+  weight?: (candidate: Candidate) => number;
 };
 
 /** Options of {@link SupplierScorer}. */
@@ -68,6 +73,8 @@ export type SupplierScorerOptions = {
  */
 export class SupplierScorer {
   readonly #records = new Map<string, SupplierRecord>();
+  readonly #pausedUntil = new Map<string, number>();
+  readonly #clock: Clock;
   readonly #alpha: number;
   readonly #breaker: CircuitBreakerOptions;
   readonly #cap: OperatorShareCap | undefined;
@@ -81,6 +88,7 @@ export class SupplierScorer {
   constructor(options: SupplierScorerOptions = {}) {
     this.#alpha = options.alpha ?? 0.2;
     const clock = options.clock ?? systemClock;
+    this.#clock = clock;
     this.#breaker = { ...options.breaker, clock };
     this.#cap = options.operatorCap ? new OperatorShareCap(options.operatorCap) : undefined;
     this.#errorPenalty = options.errorPenalty ?? 4;
@@ -108,10 +116,16 @@ export class SupplierScorer {
   rank<C extends Candidate>(candidates: readonly C[], options: PickOptions = {}): C[] {
     const excluded = new Set([...(options.exclude ?? [])].map((s) => s.toLowerCase()));
     const eligible = candidates.filter(
-      (c) => !excluded.has(c.supplier.toLowerCase()) && this.#record(c.supplier).breaker.canRequest(),
+      (c) =>
+        !excluded.has(c.supplier.toLowerCase()) &&
+        !this.isPaused(c.supplier) &&
+        weightOf(c, options) > 0 &&
+        this.#record(c.supplier).breaker.canRequest(),
     );
     const sort = options.sort ?? "latency";
-    const scores = this.#scores(eligible, sort, options.stream === true);
+    const scores = this.#scores(eligible, sort, options.stream === true).map(
+      (score, i) => score * weightOf(eligible[i] as C, options),
+    );
     // Shuffle first so that equal scores (e.g. nobody measured yet) spread over suppliers.
     const order = shuffle(
       eligible.map((c, i) => ({ c, score: scores[i] as number })),
@@ -142,13 +156,31 @@ export class SupplierScorer {
     } else {
       const pool = this.#cap ? this.#cap.filter(ranked, operatorOf) : ranked;
       const explore = pool.length > 1 && this.#random() < this.#explore;
-      chosen = (explore ? pool[Math.floor(this.#random() * pool.length)] : pool[0]) as C;
+      chosen = (explore ? weightedPick(pool, (c) => weightOf(c, options), this.#random) : pool[0]) as C;
     }
     const record = this.#record(chosen.supplier);
     record.breaker.acquire();
     record.inflight++;
     this.#cap?.record(operatorOf(chosen));
     return chosen;
+  }
+
+  /**
+   * Leaves `supplier` out of every pick for `ms` (a RelayMiner draining for its operator answered 503
+   * `supplier_paused` with a `retry-after`). Not a failure: its scores and circuit breaker are untouched.
+   */
+  pause(supplier: string, ms: number): void {
+    this.#pausedUntil.set(supplier.toLowerCase(), this.#clock() + Math.max(0, ms));
+  }
+
+  /** Whether `supplier` is left out of picks by {@link pause} right now. */
+  isPaused(supplier: string): boolean {
+    const key = supplier.toLowerCase();
+    const until = this.#pausedUntil.get(key);
+    if (until === undefined) return false;
+    if (this.#clock() < until) return true;
+    this.#pausedUntil.delete(key);
+    return false;
   }
 
   /** The picked relay succeeded (its receipt verified). */
@@ -224,6 +256,22 @@ export class SupplierScorer {
 }
 
 const operatorOf = (c: Candidate) => (c.operator ?? c.supplier).toLowerCase();
+
+const weightOf = (c: Candidate, options: PickOptions) => {
+  const w = options.weight ? options.weight(c) : 1;
+  return Number.isFinite(w) && w > 0 ? Math.min(w, 1) : 0;
+};
+
+/** A random item, each as likely as its weight (uniform when all weigh the same). */
+function weightedPick<T>(items: readonly T[], weight: (item: T) => number, random: () => number): T {
+  const total = items.reduce((sum, item) => sum + weight(item), 0);
+  let r = random() * total;
+  for (const item of items) {
+    r -= weight(item);
+    if (r < 0) return item;
+  }
+  return items[items.length - 1] as T;
+}
 
 /** 1 for a supplier that always verifies, falling towards 0 as its verification failures grow. */
 const trust = (r: SupplierRecord) => (1 - (r.verification.value ?? 0)) ** 2;

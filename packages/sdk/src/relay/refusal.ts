@@ -15,6 +15,7 @@ const retryableCodes: Record<string, boolean> = {
   session_not_started: false,
   session_not_ready: false,
   relay_replayed: false,
+  supplier_paused: false, // draining (its GPU is needed elsewhere): not a fault, skip it until retry-after
   wrong_supplier: true, // the endpoint on chain does not lead to this supplier
   model_not_found: true, // staked for the service but not serving it
 };

@@ -1,6 +1,7 @@
 import {
   getEpochs,
   getServiceSupplierEntries,
+  getSupplierWeightsDigest,
   relayMiningAbi,
   sessionClockAbi,
   stakingAbi,
@@ -23,6 +24,11 @@ export type SessionChain = {
   supplierEntries(serviceId: Hex): Promise<readonly SupplierEntry[]>;
   /** The RelayMiner URL the supplier declared for the service ("" when none). */
   supplierEndpoint(supplier: Address, serviceId: Hex): Promise<string>;
+  /**
+   * Optional: the weights digest the supplier declared for the service (`Staking.supplierWeightsDigest`), undefined
+   * when none. When absent, sessions carry no declared digests.
+   */
+  supplierWeightsDigest?(supplier: Address, serviceId: Hex): Promise<Hex | undefined>;
   /** The last block in which relays of `session` are still served: `RelayMining.claimWindow(session).open - 1`. */
   lastRelayBlock(session: bigint): Promise<bigint>;
 };
@@ -58,6 +64,8 @@ export function createSessionChain(client: PublicClient, contracts: SessionContr
         functionName: "supplierEndpoint",
         args: [supplier, serviceId],
       }),
+    supplierWeightsDigest: (supplier, serviceId) =>
+      getSupplierWeightsDigest(client, contracts.staking, supplier, serviceId),
     async lastRelayBlock(session) {
       const [open] = await client.readContract({
         address: contracts.relayMining,

@@ -19,6 +19,11 @@ export type SessionSupplier = {
   session: bigint;
   /** Who runs it, for the operator-share cap (see `SessionDirectoryOptions.operatorOf`). */
   operator?: string;
+  /**
+   * The weights digest it declared on-chain for the service, as read when the session was loaded; absent when
+   * it declared none (or the `SessionChain` cannot tell). Compare it with the service's registered digest.
+   */
+  weightsDigest?: Hex;
 };
 
 /** One (application, service, session) and its suppliers. */
@@ -42,6 +47,11 @@ export type SessionDirectoryOptions = {
   headTtlMs?: number;
   /** Names a supplier's operator (e.g. from its endpoint's domain); default: none (each supplier alone). */
   operatorOf?: (supplier: Address, endpoint: string) => string | undefined;
+  /**
+   * While the chain cannot be read, the sessions last read are served for up to this long (ms), as RelayMiners
+   * serve from their cached chain state: an RPC outage does not stop traffic. Default 600_000; 0: never.
+   */
+  maxStaleMs?: number;
   clock?: Clock;
 };
 
@@ -52,7 +62,8 @@ type Cached<T> = { value: Promise<T>; at: number };
  * session once its seed is recorded, and the previous one until its grace period ends
  * (`RelayMining.claimWindow(session).open - 1`), so relays keep flowing across a rollover even before the new
  * session's seed exists. Everything is read from chain lazily and cached: a session's suppliers are final once
- * its seed is known; the head is re-read after `headTtlMs`.
+ * its seed is known; the head is re-read after `headTtlMs`. While the chain cannot be read, the sessions last
+ * read keep being answered (up to `maxStaleMs`), as RelayMiners keep serving from their cached chain state.
  *
  * @example
  * const directory = new SessionDirectory({ chain: createSessionChain(client, deployment.contracts) });
@@ -69,12 +80,18 @@ export class SessionDirectory {
   readonly #views = new Map<string, Cached<Session | undefined>>();
   readonly #entries = new Map<string, Promise<readonly SupplierEntry[]>>();
   readonly #lastRelayBlocks = new Map<bigint, Promise<bigint>>();
+  readonly #maxStaleMs: number;
+  /** The last answer of `sessions` per (application, service), for when the chain cannot be read. */
+  readonly #lastRead = new Map<string, { sessions: Session[]; at: number }>();
+  /** Until when (clock ms) a failed chain read is not retried for a request that has a cached answer. */
+  #chainDownUntil = 0;
 
   constructor(options: SessionDirectoryOptions) {
     this.#chain = options.chain;
     this.#headTtl = options.headTtlMs ?? 1000;
     this.#clock = options.clock ?? systemClock;
     this.#operatorOf = options.operatorOf;
+    this.#maxStaleMs = options.maxStaleMs ?? 600_000;
   }
 
   /** The head block, re-read when the cached one is older than `headTtlMs`. */
@@ -96,15 +113,33 @@ export class SessionDirectory {
    */
   refresh(): void {
     this.#head = undefined;
+    this.#chainDownUntil = 0;
     for (const [key, entry] of this.#views) if (entry.at >= 0) this.#views.delete(key);
   }
 
   /**
    * The sessions of (application, service) that can be served now, newest first: the current one when its
    * seed is recorded, then the previous one while in its grace period. Throws `NoSessionError` when there is
-   * none.
+   * none. While the chain cannot be read, answers what it last read (up to `maxStaleMs` old).
    */
   async sessions(application: Address, serviceId: Hex): Promise<Session[]> {
+    const key = `${application}|${serviceId}`.toLowerCase();
+    const last = this.#lastRead.get(key);
+    // The chain failed a moment ago: answer at once rather than wait on it (and its retries) for every request.
+    if (last && this.#clock() < this.#chainDownUntil) return last.sessions;
+    try {
+      const sessions = await this.#read(application, serviceId);
+      this.#lastRead.set(key, { sessions, at: this.#clock() });
+      return sessions;
+    } catch (error) {
+      // The cached session stays servable through an RPC outage; the RelayMiners say when it is over.
+      if (error instanceof NoSessionError || !last || this.#clock() - last.at > this.#maxStaleMs) throw error;
+      this.#chainDownUntil = this.#clock() + Math.max(this.#headTtl, 1_000);
+      return last.sessions;
+    }
+  }
+
+  async #read(application: Address, serviceId: Hex): Promise<Session[]> {
     const blockNumber = await this.blockNumber();
     const epochs = await this.#epochsAt(blockNumber);
     const current = sessionOf(epochs, blockNumber);
@@ -120,7 +155,7 @@ export class SessionDirectory {
       const why = now
         ? `no supplier with an endpoint is drawn in session ${current}`
         : `the seed of session ${current} is not recorded yet (RelayMiners record it at session start): retry in a few seconds`;
-      throw new NoSessionError(application, serviceId, why);
+      throw new NoSessionError(application, serviceId, why, { pending: !now });
     }
     return found;
   }
@@ -191,13 +226,23 @@ export class SessionDirectory {
       entries,
       suppliersPerSession: epochOf(epochs, session).suppliersPerSession,
     });
-    const endpoints = await Promise.all(drawn.map((s) => this.#chain.supplierEndpoint(s, serviceId)));
+    const [endpoints, digests] = await Promise.all([
+      Promise.all(drawn.map((s) => this.#chain.supplierEndpoint(s, serviceId))),
+      Promise.all(drawn.map((s) => this.#chain.supplierWeightsDigest?.(s, serviceId))),
+    ]);
     const suppliers: SessionSupplier[] = [];
     drawn.forEach((supplier, i) => {
       const endpoint = (endpoints[i] ?? "").replace(/\/+$/, "");
       if (!endpoint) return;
       const operator = this.#operatorOf?.(supplier, endpoint);
-      suppliers.push({ supplier, endpoint, session, ...(operator ? { operator } : {}) });
+      const weightsDigest = digests[i];
+      suppliers.push({
+        supplier,
+        endpoint,
+        session,
+        ...(operator ? { operator } : {}),
+        ...(weightsDigest ? { weightsDigest } : {}),
+      });
     });
     return {
       application,

@@ -1,9 +1,6 @@
-import { relayMiningAbi } from "@decai/chain";
+import { readApplication, readNetworkStatus, relayMiningAbi, selectApplication } from "@decai/chain";
 import { openChain } from "../../chain/context.js";
-import { readLedger } from "../../chain/ledger.js";
-import { readApplication, readSession } from "../../chain/network.js";
 import { signerAddress } from "../../chain/signer.js";
-import { deploymentTokens } from "../../chain/tokens.js";
 import { addressArg, type Command, positionalArgs } from "../../command.js";
 import { formatAmount } from "../../config/amount.js";
 import { CHAIN_OPTIONS_HELP, chainOptions } from "../../config/settings.js";
@@ -32,43 +29,48 @@ ${CHAIN_OPTIONS_HELP}`,
     const [given] = positionalArgs(positionals, this, [], ["[address]"]);
     const { settings, conn } = await openChain(values, runtime);
     const who = addressArg(given, signerAddress(settings, runtime), this.name);
-    const [app, ledger, tokens, now] = await Promise.all([
-      readApplication(conn, who),
-      readLedger(conn),
-      deploymentTokens(conn),
-      readSession(conn),
-    ]);
-    const mine = (a: string) => a.toLowerCase() === who.toLowerCase();
-    const paid = ledger.payments.filter((p) => mine(p.application));
-    const spent = paid.reduce((sum, p) => sum + p.supplierAmount + p.sourceAmount + p.daoAmount, 0n);
-    const pending = ledger.claims.filter(
-      (c) => mine(c.application) && (c.state === "claimed" || c.state === "proven"),
-    );
+    // The application's part of the network status: the numbers `decai status` and the dashboard show.
+    const status = await readNetworkStatus(conn);
+    const detail = selectApplication(status, who);
+    // The status lists applications with an escrow or a payment; read the record of any other one.
+    const app = detail.staked ? detail : await readApplication(conn, who);
+    const { tokens } = status;
+    const claims = [...detail.claims].reverse(); // oldest first, as `decai status` lists them
+    const pending = claims.filter((c) => c.state === "claimed" || c.state === "proven");
     const capPerSupplier = await conn.client.readContract({
       address: conn.deployment.contracts.relayMining,
       abi: relayMiningAbi,
       functionName: "maxPayablePerSupplier",
-      args: [who, now.session],
+      args: [who, status.session],
+      blockNumber: status.block,
     });
     if (settings.json) {
       printJson(output, {
-        ...app,
-        session: now.session,
-        spent,
-        settledClaims: paid.length,
+        address: app.address,
+        escrow: app.escrow,
+        ...(app.withdrawableFromSession !== undefined
+          ? { withdrawableFromSession: app.withdrawableFromSession }
+          : {}),
+        services: app.services,
+        gateways: app.gateways,
+        session: status.session,
+        spent: detail.spent,
+        settledClaims: detail.settledClaims,
         pendingClaims: pending,
         capPerSupplier,
+        claimCounts: detail.claimCounts,
+        spending: detail.spending,
       });
       return 0;
     }
-    output.out(`Application ${who} (session ${now.session}, block ${now.block})`);
+    output.out(`Application ${who} (session ${status.session}, block ${status.block})`);
     output.out(
       `  escrow     ${formatAmount(app.escrow, tokens.payment)}${app.withdrawableFromSession !== undefined ? `, unbonding: withdrawable from session ${app.withdrawableFromSession}` : ""}`,
     );
     output.out(`  services   ${app.services.map((s) => s.name).join(", ") || "none"}`);
     output.out(`  gateways   ${app.gateways.join(", ") || "none (signs its own relays)"}`);
     output.out(
-      `  spent      ${formatAmount(spent, tokens.payment)} on ${paid.length} settled claim(s); ${pending.length} pending`,
+      `  spent      ${formatAmount(detail.spent, tokens.payment)} on ${detail.settledClaims} settled claim(s); ${pending.length} pending`,
     );
     output.out(`  cap        ${formatAmount(capPerSupplier, tokens.payment)} per supplier this session`);
     return 0;

@@ -1,9 +1,7 @@
+import { readNetworkStatus, selectSource } from "@decai/chain";
 import { openChain } from "../../chain/context.js";
-import { readLedger } from "../../chain/ledger.js";
-import { readServices } from "../../chain/network.js";
-import { serviceName } from "../../chain/revert.js";
 import { signerAddress } from "../../chain/signer.js";
-import { balanceOf, deploymentTokens } from "../../chain/tokens.js";
+import { balanceOf } from "../../chain/tokens.js";
 import { addressArg, type Command, positionalArgs } from "../../command.js";
 import { formatAmount } from "../../config/amount.js";
 import { CHAIN_OPTIONS_HELP, chainOptions } from "../../config/settings.js";
@@ -23,7 +21,8 @@ export const sourceEarningsCommand: Command<typeof options> = {
   help: `Usage: decai source earnings [address] [options]
 
 Shows the services a source owns and what it earned from settled claims on them, in total and per
-service, read from the chain's events. The address defaults to your key's (no passphrase needed).
+service (\`--json\`: per session too), read from the chain's events as \`decai status\` and the dashboard
+read them. The address defaults to your key's (no passphrase needed).
 
 ${CHAIN_OPTIONS_HELP}
 
@@ -34,29 +33,24 @@ Example:
     const [given] = positionalArgs(positionals, this, [], ["[address]"]);
     const { settings, conn } = await openChain(values, runtime);
     const source = addressArg(given, signerAddress(settings, runtime), this.name);
-    const [services, ledger, tokens] = await Promise.all([
-      readServices(conn),
-      readLedger(conn),
-      deploymentTokens(conn),
-    ]);
-    const owned = services.filter((s) => s.source.toLowerCase() === source.toLowerCase());
-    const paid = ledger.payments.filter((p) => p.source.toLowerCase() === source.toLowerCase());
-    const byService = new Map<string, bigint>();
-    for (const p of paid) {
-      const name = p.serviceId ? serviceName(p.serviceId) : "(unknown)";
-      byService.set(name, (byService.get(name) ?? 0n) + p.sourceAmount);
-    }
-    const total = paid.reduce((sum, p) => sum + p.sourceAmount, 0n);
+    // The source's page of the network status: the numbers `decai status` and the dashboard show.
+    const status = await readNetworkStatus(conn);
+    const detail = selectSource(status, source);
+    const { tokens } = status;
+    const owned = detail.services.filter((s) => s.owned);
     const balance = await balanceOf(conn.client, tokens.payment, source);
     if (settings.json) {
       printJson(output, {
         source,
-        services: owned.map((s) => ({ name: s.name, id: s.id, sourceShareBps: s.sourceShareBps })),
-        earned: total,
-        earnedByService: Object.fromEntries(byService),
-        settledClaims: paid.length,
+        // Its services now, and those it handed on but was paid for, each with its earnings per session.
+        services: owned,
+        formerServices: detail.services.filter((s) => !s.owned),
+        earned: detail.earned,
+        earnedByService: Object.fromEntries(detail.services.map((s) => [s.name, s.earned])),
+        settledClaims: detail.settledClaims,
         paymentToken: tokens.payment,
         balance,
+        earnings: detail.earnings,
       });
       return 0;
     }
@@ -64,9 +58,14 @@ Example:
     output.out(
       `  services   ${owned.length ? owned.map((s) => `${s.name} (${s.sourceShareBps / 100}%)`).join(", ") : "none"}`,
     );
-    output.out(`  earned     ${formatAmount(total, tokens.payment)} from ${paid.length} settled claim(s)`);
-    for (const [name, amount] of byService)
-      output.out(`    ${name.padEnd(24)} ${formatAmount(amount, tokens.payment)}`);
+    output.out(
+      `  earned     ${formatAmount(detail.earned, tokens.payment)} from ${detail.settledClaims} settled claim(s)`,
+    );
+    for (const s of detail.services) {
+      const from = s.settledClaims ? ` from ${s.settledClaims} claim(s)` : "";
+      const former = s.owned ? "" : " (no longer yours)";
+      output.out(`    ${s.name.padEnd(24)} ${formatAmount(s.earned, tokens.payment)}${from}${former}`);
+    }
     output.out(`  balance    ${formatAmount(balance, tokens.payment)}`);
     return 0;
   },
