@@ -2,14 +2,18 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { devAccounts } from "@decai/chain";
 import { AdminClient } from "@decai/gateway";
 import { createBackendServer, createMockBackend } from "@decai/llm";
 import type { Browser, Page } from "playwright-core";
+import type { Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The CLI is the dashboard's user, not its dependency: the tests borrow its devnet and its `status` verb.
 import { type Devnet, startDevnet } from "../../cli/src/devnet/startDevnet.js";
 import { main } from "../../cli/src/main.js";
 import { dashboardPaths, ensureDashboardBuilt, isFresh } from "../src/index.js";
+import { formatAmount } from "../ui/src/format.js";
 import { launchChromium, numberIn, overflowsHorizontally, screenshot } from "./browser.js";
 
 // A whole devnet (anvil, contracts, one supplier's RelayMiner in front of a mock backend, the gateway and the
@@ -92,6 +96,59 @@ describe("dashboard in a real browser against a running devnet", () => {
       api.services.map((s: { name: string }) => s.name),
     );
   }, 90_000);
+
+  it("shows a batch tier next to its interactive service, with both tiers' prices", async () => {
+    // The devnet's source (anvil's account 1) adds the cheaper tier: same input price, half the output price.
+    const sourceKey = devAccounts(2)[1]?.privateKey as Hex;
+    expect(privateKeyToAddress(sourceKey)).toBe(devnet.accounts.source);
+    const register = await decai(
+      [
+        ...["source", "register", "--batch-of", "decai-tiny", "--json"],
+        ...["--cu-per-input-token", "1", "--cu-per-output-token", "1"],
+        ...["--deployment", devnet.deploymentFile, "--rpc-url", devnet.rpcUrl],
+      ],
+      undefined,
+      { DECAI_PRIVATE_KEY: sourceKey },
+    );
+    expect(register.code, register.errors.join("\n")).toBe(0);
+
+    await page.goto(devnet.dashboardUrl);
+    const interactive = page.getByTestId("service-decai-tiny");
+    const batch = page.getByTestId("service-decai-tiny.batch");
+    await expect.poll(() => batch.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await interactive.getByTestId("service-tier").textContent()).toBe("interactive");
+    expect(await batch.getByTestId("service-tier").textContent()).toBe("batch of decai-tiny");
+    // The batch tier's row comes right under its interactive service's, prices in the same columns.
+    const rows = await page
+      .getByTestId("services")
+      .locator("tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-testid")));
+    expect(rows.indexOf("service-decai-tiny.batch")).toBe(rows.indexOf("service-decai-tiny") + 1);
+
+    // Prices per 1k tokens: compute units × paymentPerComputeUnit × 1000, as the page formats them.
+    // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as it is
+    const api = ((await (await fetch(`${devnet.dashboardUrl}/api/network`)).json()) as any).status;
+    const perK = (cu: bigint) =>
+      formatAmount((cu * BigInt(api.paymentPerComputeUnit) * 1000n).toString(), api.tokens.payment);
+    expect(await interactive.getByTestId("price-input").textContent()).toBe(perK(1n));
+    expect(await interactive.getByTestId("price-output").textContent()).toBe(perK(2n));
+    expect(await batch.getByTestId("price-input").textContent()).toBe(perK(1n));
+    expect(await batch.getByTestId("price-output").textContent()).toBe(perK(1n));
+    expect(perK(1n)).not.toBe(perK(2n)); // the two tiers' output prices do differ on screen
+    await screenshot(page, "network-tiers");
+
+    // `decai status` names both tiers too, and its JSON carries the links.
+    const cli = await statusJson(devnet);
+    const [tiny, tinyBatch] = ["decai-tiny", "decai-tiny.batch"].map((name) =>
+      cli.services.find((s: { name: string }) => s.name === name),
+    );
+    expect(tiny).toMatchObject({ tier: "interactive", batchTier: tinyBatch.id });
+    expect(tinyBatch).toMatchObject({ tier: "batch", batchOf: tiny.id });
+    expect(tiny).not.toHaveProperty("batchOf");
+    const text = await decai(["status", "--deployment", devnet.deploymentFile, "--rpc-url", devnet.rpcUrl]);
+    expect(text.lines.join("\n")).toContain("decai-tiny (interactive, batch tier decai-tiny.batch): model");
+    expect(text.lines.join("\n")).toContain("decai-tiny.batch (batch tier of decai-tiny): model");
+  }, 60_000);
 
   it("shows the supplier's stake, work, claims by stage and an earnings chart", async () => {
     const [supplier] = devnet.accounts.suppliers;
@@ -249,14 +306,18 @@ describe("decai dashboard", () => {
  * Runs `decai <args>` in-process; `stop` resolves the foreground command's wait for Ctrl-C. Its `lines` fill up while
  * it runs.
  */
-function decai(args: string[], stop: Promise<string> = Promise.resolve("SIGINT")) {
+function decai(
+  args: string[],
+  stop: Promise<string> = Promise.resolve("SIGINT"),
+  env: Record<string, string> = {},
+) {
   const lines: string[] = [];
   const errors: string[] = [];
   const done = main(
     args,
     { out: (l) => lines.push(l), err: (l) => errors.push(l) },
     {
-      env: {},
+      env,
       cwd: tmpdir(),
       interactive: false,
       readStdin: async () => "",

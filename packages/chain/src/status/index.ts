@@ -27,6 +27,7 @@ export {
   readServices,
   readSession,
   readSupplier,
+  readTiers,
   readToken,
 } from "./reads.js";
 export { serviceName } from "./serviceName.js";
@@ -39,6 +40,7 @@ export type {
   FeedItem,
   NetworkStatus,
   Payment,
+  ServiceTier,
   ServiceView,
   SessionInfo,
   StatusSource,

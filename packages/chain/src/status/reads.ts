@@ -1,4 +1,4 @@
-import { type Address, type Hex, maxUint64 } from "viem";
+import { type Address, ContractFunctionExecutionError, type Hex, maxUint64 } from "viem";
 import { getServiceSupplierEntries } from "../actions/getSessionSuppliers.js";
 import { serviceRegistryAbi, sessionClockAbi, stakingAbi, testTokenAbi } from "../generated/contracts.js";
 import { serviceName } from "./serviceName.js";
@@ -45,7 +45,10 @@ export async function readService(
 ): Promise<ServiceView | undefined> {
   const at = { address: deployment.contracts.serviceRegistry, abi: serviceRegistryAbi } as const;
   if (!(await client.readContract({ ...at, functionName: "serviceExists", args: [id] }))) return undefined;
-  const s = await client.readContract({ ...at, functionName: "getService", args: [id] });
+  const [s, tiers] = await Promise.all([
+    client.readContract({ ...at, functionName: "getService", args: [id] }),
+    readTiers({ client, deployment }, id),
+  ]);
   return {
     id,
     name: serviceName(id),
@@ -57,7 +60,36 @@ export async function readService(
     cuPerRelay: BigInt(s.cuPerRelay),
     cuPerInputToken: BigInt(s.cuPerInputToken),
     cuPerOutputToken: BigInt(s.cuPerOutputToken),
+    ...tiers,
   };
+}
+
+/**
+ * A service's tier and the service it is linked to: a batch tier's interactive service (`batchOf`), or an
+ * interactive service's batch tier (`batchTierOf`).
+ *
+ * @example
+ * await readTiers(source, toServiceId("tiny-llama.batch")); // { tier: "batch", batchOf: "0x74696e79…" }
+ */
+export async function readTiers(
+  { client, deployment }: StatusSource,
+  id: Hex,
+): Promise<Pick<ServiceView, "tier" | "batchOf" | "batchTier">> {
+  const at = { address: deployment.contracts.serviceRegistry, abi: serviceRegistryAbi } as const;
+  let batchOf: Hex;
+  let batchTier: Hex;
+  try {
+    [batchOf, batchTier] = await Promise.all([
+      client.readContract({ ...at, functionName: "batchOf", args: [id] }),
+      client.readContract({ ...at, functionName: "batchTierOf", args: [id] }),
+    ]);
+  } catch (error) {
+    // A registry deployed before batch tiers has no such views: every service is interactive there.
+    if (error instanceof ContractFunctionExecutionError) return { tier: "interactive" };
+    throw error;
+  }
+  if (BigInt(batchOf) !== 0n) return { tier: "batch", batchOf };
+  return { tier: "interactive", ...(BigInt(batchTier) === 0n ? {} : { batchTier }) };
 }
 
 /**

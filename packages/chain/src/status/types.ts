@@ -23,7 +23,19 @@ export type ServiceView = {
   cuPerRelay: bigint;
   cuPerInputToken: bigint;
   cuPerOutputToken: bigint;
+  /**
+   * `batch` for a cheaper, latency-tolerant tier of another service (`ServiceRegistry.registerBatchService`), else
+   * `interactive`.
+   */
+  tier: ServiceTier;
+  /** A batch tier's interactive service. */
+  batchOf?: Hex;
+  /** An interactive service's batch tier, when its source registered one. */
+  batchTier?: Hex;
 };
+
+/** How a service is sold: answered now (`interactive`), or cheaper for work that can wait (`batch`). */
+export type ServiceTier = "interactive" | "batch";
 
 /** A supplier's service: where it serves it, and the sessions [fromSession, untilSession) it is drawn for. */
 export type SupplierServiceView = {

@@ -1,4 +1,4 @@
-import { readNetworkStatus } from "@decai/chain";
+import { readNetworkStatus, type ServiceView, serviceName } from "@decai/chain";
 import { openChain } from "../chain/context.js";
 import { type Command, positionalArgs } from "../command.js";
 import { formatAmount } from "../config/amount.js";
@@ -45,7 +45,9 @@ ${CHAIN_OPTIONS_HELP}`,
     );
     output.out(`\nServices (${services.length})`);
     for (const s of services) {
-      output.out(`  ${s.name}: model ${s.modelName}, source ${s.source} (${s.sourceShareBps / 100}%)`);
+      output.out(
+        `  ${s.name} (${tierLabel(s)}): model ${s.modelName}, source ${s.source} (${s.sourceShareBps / 100}%)`,
+      );
       if (s.suppliers.length === 0) output.out("    no suppliers");
       for (const e of s.suppliers) {
         const when = e.fromSession > status.session ? ` from session ${e.fromSession}` : "";
@@ -76,3 +78,9 @@ ${CHAIN_OPTIONS_HELP}`,
     return 0;
   },
 };
+
+/** "interactive", "interactive, batch tier tiny-llama.batch" or "batch tier of tiny-llama". */
+function tierLabel(s: ServiceView): string {
+  if (s.tier === "batch") return `batch tier of ${s.batchOf ? serviceName(s.batchOf) : "?"}`;
+  return s.batchTier ? `interactive, batch tier ${serviceName(s.batchTier)}` : "interactive";
+}

@@ -49,21 +49,44 @@ export function NetworkPage() {
             registers one for you.
           </Empty>
         ) : (
-          <Table head={["Service", "Model", "Source", "Weights", "Price", "Suppliers", "Difficulty"]}>
-            {status.services.map((s) => (
-              <tr key={s.id}>
+          <Table
+            head={[
+              "Service",
+              "Tier",
+              "Model and weights",
+              "Source",
+              "Input / 1k tokens",
+              "Output / 1k tokens",
+              "Suppliers",
+              "Difficulty",
+            ]}
+          >
+            {byTier(status.services).map((s) => (
+              <tr key={s.id} data-testid={`service-${s.name}`}>
                 <td>
                   <strong>{s.name}</strong>
                 </td>
-                <td>{s.modelName}</td>
+                <td data-testid="service-tier">
+                  {s.tier === "batch" ? (
+                    <>
+                      <span className="badge tier-batch">batch</span> of {nameOf(status.services, s.batchOf)}
+                    </>
+                  ) : (
+                    <span className="badge">interactive</span>
+                  )}
+                </td>
+                <td>
+                  {s.modelName}
+                  <br />
+                  <code className="muted small" title={s.weightsDigest}>
+                    {shortHex(s.weightsDigest, 6)}
+                  </code>
+                </td>
                 <td>
                   <Addr value={s.source} to={`/source/${s.source}`} />{" "}
                   <span className="muted">{s.sourceShareBps / 100}%</span>
                 </td>
-                <td>
-                  <code title={s.weightsDigest}>{shortHex(s.weightsDigest, 6)}</code>
-                </td>
-                <td>{price(s, status.paymentPerComputeUnit, pay)}</td>
+                {prices(s, status.paymentPerComputeUnit, pay)}
                 <td>{s.suppliers.length}</td>
                 <td title={`target ${s.difficulty.target}`}>
                   {s.difficulty.relaysPerApplicable <= 1
@@ -196,10 +219,34 @@ export function NetworkPage() {
 
 type Service = Json<NetworkResponse["status"]["services"][number]>;
 
-function price(s: Service, perCu: string, pay: (v: string) => string): string {
-  if (s.cuMode === "per-relay") return `${pay((BigInt(s.cuPerRelay) * BigInt(perCu)).toString())} / relay`;
+/** The input and output price cells (one cell across both for a service priced per relay). */
+function prices(s: Service, perCu: string, pay: (v: string) => string) {
+  if (s.cuMode === "per-relay") {
+    return (
+      <td colSpan={2} data-testid="price-relay">
+        {pay((BigInt(s.cuPerRelay) * BigInt(perCu)).toString())} / relay
+      </td>
+    );
+  }
   const k = (cu: string) => pay((BigInt(cu) * BigInt(perCu) * 1000n).toString());
-  return `${k(s.cuPerInputToken)} in, ${k(s.cuPerOutputToken)} out / 1k tokens`;
+  return (
+    <>
+      <td data-testid="price-input">{k(s.cuPerInputToken)}</td>
+      <td data-testid="price-output">{k(s.cuPerOutputToken)}</td>
+    </>
+  );
+}
+
+/** Services in registration order, each batch tier right under its interactive service to compare prices. */
+function byTier(services: Service[]): Service[] {
+  const placed = (s: Service) => s.tier === "batch" && services.some((i) => i.id === s.batchOf);
+  return services.flatMap((s) =>
+    placed(s) ? [] : [s, ...services.filter((t) => t.tier === "batch" && t.batchOf === s.id)],
+  );
+}
+
+function nameOf(services: Service[], id: string | undefined): string {
+  return services.find((s) => s.id === id)?.name ?? (id ? `${id.slice(0, 10)}…` : "?");
 }
 
 function describe(f: Json<FeedItem>, pay: (v: string) => string): string {
