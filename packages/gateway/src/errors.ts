@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { discardBody, maxDiscardBytes } from "./http/discard.js";
+import { discardBody, maxDiscardBytes } from "@decai/http";
 
 /** Why the gateway refused or failed a request; also the `reason` label of `decai_gateway_refusals_total`. */
 export type GatewayErrorCode =

@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { InteractiveLoad } from "./batch/interactive.js";
-import { type BatchOptions, BatchService, batchesUnavailable } from "./batch/service.js";
-import { GatewayError, sendError, toGatewayError } from "./errors.js";
-import { sendJson } from "./http/body.js";
 import {
   answerClientErrors,
   defaultRequestTimeouts,
   type RequestTimeouts,
   timeoutServerOptions,
-} from "./http/clientError.js";
+} from "@decai/http";
+import { InteractiveLoad } from "./batch/interactive.js";
+import { type BatchOptions, BatchService, batchesUnavailable } from "./batch/service.js";
+import { GatewayError, sendError, toGatewayError } from "./errors.js";
+import { sendJson } from "./http/body.js";
 import { applyCors, type CorsOrigins } from "./http/cors.js";
 import { authenticate } from "./keys/authenticate.js";
 import { type Logger, silentLogger } from "./log.js";

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { discardBody, maxDiscardBytes } from "./discard.js";
+import { discardBody, maxDiscardBytes } from "@decai/http";
 
 /** Why a relay was refused; also the `reason` label of `decai_relays_rejected_total`. */
 export type RejectionCode =

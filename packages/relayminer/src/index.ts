@@ -1,3 +1,12 @@
+// Re-exported from @decai/http so that existing importers of @decai/relayminer keep working.
+export {
+  answerClientErrors,
+  defaultRequestTimeouts,
+  exceedsJsonDepth,
+  maxJsonDepth,
+  type RequestTimeouts,
+  timeoutServerOptions,
+} from "@decai/http";
 export {
   type AdminAnswer,
   AdminApi,
@@ -5,13 +14,7 @@ export {
   adminSignatureHeader,
   signAdminCommand,
 } from "./admin.js";
-export { exceedsJsonDepth, maxJsonDepth, readBody } from "./body.js";
-export {
-  answerClientErrors,
-  defaultRequestTimeouts,
-  type RequestTimeouts,
-  timeoutServerOptions,
-} from "./clientError.js";
+export { readBody } from "./body.js";
 export { ConfigError, describeConfig, loadConfig, type RelayMinerConfig } from "./config.js";
 export { DrainGate, type DrainState, type PauseReason } from "./drain.js";
 export { type RejectionCode, RelayRejection, sendRejection } from "./errors.js";

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { relayWeight, weightsDigestHeaderName } from "@decai/core";
-import { exceedsJsonDepth, maxJsonDepth, readBody } from "./body.js";
+import { exceedsJsonDepth, maxJsonDepth } from "@decai/http";
+import { readBody } from "./body.js";
 import { RelayRejection, sendRejection } from "./errors.js";
 import type { Reservation } from "./meter.js";
 import type { Flight, RelayHandlerDeps } from "./relayFlight.js";

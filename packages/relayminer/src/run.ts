@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { ChainIndexer, relayMiningAbi, sessionClockAbi } from "@decai/chain";
+import type { RequestTimeouts } from "@decai/http";
 import { createPublicClient, createWalletClient, defineChain, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ChainOutage } from "./chainOutage.js";
-import type { RequestTimeouts } from "./clientError.js";
 import { describeConfig, type RelayMinerConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { escrowCap } from "./meter.js";

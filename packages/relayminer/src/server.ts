@@ -8,16 +8,16 @@ import {
   type SupplierInfo,
   supplierInfoPath,
 } from "@decai/core";
-import type { FsyncPolicy } from "@decai/smst";
-import { type Address, type Hex, hexToBytes, maxUint256 } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
-import { AdminApi } from "./admin.js";
 import {
   answerClientErrors,
   defaultRequestTimeouts,
   type RequestTimeouts,
   timeoutServerOptions,
-} from "./clientError.js";
+} from "@decai/http";
+import type { FsyncPolicy } from "@decai/smst";
+import { type Address, type Hex, hexToBytes, maxUint256 } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { AdminApi } from "./admin.js";
 import { DrainGate, type PauseReason } from "./drain.js";
 import { RelayRejection, sendRejection } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";

@@ -3,6 +3,7 @@
 import type pg from "pg";
 import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { KeySpend } from "../keys/types.js";
+import { schemaMigrationLock } from "../store/migrationLock.js";
 import { type KeyRow, keyFromRow, usageColumns, usageValues } from "../store/shared.js";
 import type { UsageRecord } from "../usage.js";
 import {
@@ -24,8 +25,8 @@ import { postgresSchema } from "./schema.js";
 import type { BatchStore, Page } from "./store.js";
 import type { BatchRecord, FileRecord, LineOutcome, LineRecord, NewLine } from "./types.js";
 
-/** Serialises concurrent migrations of gateways starting together (another number than `PostgresStore`'s). */
-const migrationLock = 0x6261_7463;
+// All of the gateway's schema migrations share one lock (see schemaMigrationLock).
+const migrationLock = schemaMigrationLock;
 
 const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`).join(", ");
 

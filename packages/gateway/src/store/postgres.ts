@@ -5,6 +5,7 @@ import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { ApiKeyRecord, KeyLimits, KeySpend } from "../keys/types.js";
 import { rateWindowMs } from "../ratelimit.js";
 import { maxUsagePage, type UsageQuery, type UsageRecord } from "../usage.js";
+import { schemaMigrationLock } from "./migrationLock.js";
 import {
   admit,
   type KeyRow,
@@ -78,8 +79,7 @@ CREATE INDEX IF NOT EXISTS usage_created ON usage (created_at);
 CREATE INDEX IF NOT EXISTS usage_key_created ON usage (key_id, created_at);
 `;
 
-/** Any number: serialises concurrent migrations of gateways starting together. */
-const migrationLock = 0x6465_6361;
+const migrationLock = schemaMigrationLock;
 
 type SpendRow = {
   period_start: string;

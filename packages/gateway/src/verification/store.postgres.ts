@@ -1,5 +1,6 @@
 // Verification tables in the gateway's PostgreSQL database (same pool as its PostgresStore).
 import type pg from "pg";
+import { schemaMigrationLock } from "../store/migrationLock.js";
 import { type EvidenceQuery, maxEvidencePage, type VerificationStore } from "./store.js";
 import type { EvidenceRecord, ReputationRecord } from "./types.js";
 
@@ -26,8 +27,8 @@ CREATE TABLE IF NOT EXISTS verification_reputation (
 );
 `;
 
-/** Any number: serialises concurrent migrations of gateways starting together (not the store's own lock). */
-const migrationLock = 0x7665_7269;
+// All of the gateway's schema migrations share one lock (see schemaMigrationLock).
+const migrationLock = schemaMigrationLock;
 
 /**
  * Evidence and reputations in PostgreSQL, shared by every gateway instance on the database: two tables created

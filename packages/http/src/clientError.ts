@@ -1,29 +1,6 @@
 import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
 
-/** Timeouts that bound how long a client may hold a connection without sending a whole request. */
-export type RequestTimeouts = {
-  /** Longest time to receive a request's headers, ms (slowloris). */
-  headersTimeoutMs: number;
-  /** Longest time to receive a whole request, body included, ms (slow bodies). Responses are not limited. */
-  requestTimeoutMs: number;
-};
-
-/** Default {@link RequestTimeouts}: 10 s for headers, 30 s for a whole request (a 1 MiB body at ~35 KB/s). */
-export const defaultRequestTimeouts: RequestTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
-
-/** The server options that enforce `timeouts` (checked often enough that a short timeout fires on time). */
-export function timeoutServerOptions(timeouts: RequestTimeouts) {
-  return {
-    headersTimeout: timeouts.headersTimeoutMs,
-    requestTimeout: timeouts.requestTimeoutMs,
-    connectionsCheckingInterval: Math.max(
-      100,
-      Math.min(1000, timeouts.headersTimeoutMs / 4, timeouts.requestTimeoutMs / 4),
-    ),
-  };
-}
-
 const statusOf = (code: string | undefined): [number, string, string] => {
   if (code === "ERR_HTTP_REQUEST_TIMEOUT") return [408, "Request Timeout", "request_timeout"];
   if (code === "HPE_HEADER_OVERFLOW") return [431, "Request Header Fields Too Large", "headers_too_large"];

@@ -1,13 +1,18 @@
 import type { IncomingMessage } from "node:http";
 
-/** How much of a refused request body is read and dropped before the connection is cut instead. */
+/**
+ * How much of a refused request body is read and dropped before the connection is cut instead.
+ *
+ * @example
+ * discardBody(req, maxDiscardBytes, (drained) => sendTheError(drained));
+ */
 export const maxDiscardBytes = 8 << 20;
 
 /**
  * Reads and drops the rest of a request body the server refused without reading (too large, no API key), then
- * calls `done(true)`; past `maxBytes` (or a declared length past it), or when the client goes away, `done(false)`. Answering only then matters:
- * closing a socket with unread input makes the kernel reset the connection, and a client still sending its body
- * would lose the answer. Memory stays flat either way.
+ * calls `done(true)`; past `maxBytes` (or a declared length past it), or when the client goes away, `done(false)`.
+ * Answering only then matters: closing a socket with unread input makes the kernel reset the connection, and a
+ * client still sending its body would lose the answer. Memory stays flat either way.
  *
  * @example
  * discardBody(req, maxDiscardBytes, (drained) => sendTheError(drained));
