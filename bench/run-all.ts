@@ -1,6 +1,6 @@
 // `npm run bench`: every scenario in turn, each in its own process, then one summary of the targets.
 //
-//   npm run bench [-- --only proxy-overhead,smst] [--quick] [--gas] [--summary-only]
+//   npm run bench [-- --only proxy-overhead,smst,verification] [--quick] [--gas] [--summary-only]
 //
 // --quick shortens every scenario (a smoke run; its numbers are not worth committing). --gas re-runs the relay
 // mining gas report (10, 10^3 and 10^6 relays: about 25 min on 2 cores); without it the latest
@@ -34,6 +34,7 @@ const scenarios = [
     quick: ["--sizes", "1000,10000", "--proofs", "100"],
   },
   { name: "relay-mining-gas", node: [], quick: [] },
+  { name: "verification", node: [], quick: ["--requests", "200", "--runs", "1"] },
 ];
 const only = values.only?.split(",");
 const chosen = values["summary-only"]
@@ -57,7 +58,7 @@ const read = (name: string): Record<string, unknown> | undefined => {
 };
 const rows: (string | number)[][] = [];
 const dates: string[] = [];
-for (const name of ["proxy-overhead", "streaming", "relays-per-second", "smst"]) {
+for (const name of ["proxy-overhead", "streaming", "relays-per-second", "smst", "verification"]) {
   const result = read(name);
   if (!result) {
     rows.push([name, "no results yet", "–", "–", "–"]);

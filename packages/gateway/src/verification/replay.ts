@@ -16,7 +16,9 @@ function promptOf(request: Record<string, unknown>): string {
 /**
  * Remembers the last `window` long answers per service (by hash) and flags a supplier that serves an answer it
  * (or anyone) already served for a different prompt: honest sampling does not repeat a long text verbatim for
- * another question. Costs no inference. Short answers (`minChars`) repeat honestly and are not compared.
+ * another question. Costs no inference. Short answers (`minChars`) repeat honestly and are not compared, and neither
+ * are sampled degenerate loops ("|J7777…", "the the the…": fewer distinct character trigrams than half of
+ * `minChars`), which models fall into from different prompts even when sampling.
  * Answers sampled cooler than `minTemperature` can repeat honestly too (greedy decoding of different prompts may
  * converge on one text, as small models often do): for them a repeat comes back with `details.confirm: true`,
  * a suspicion for the caller to settle (the reference's own greedy answer to the prompt), and no repeat is no
@@ -41,7 +43,12 @@ export class ReplayDetector {
 
   /** Checks the exchange's answers against those remembered, then remembers them. */
   check(exchange: Exchange, now: number = Date.now()): CheckResult | undefined {
-    const texts = exchange.choices.map((c) => c.text).filter((t) => t.length >= this.#minChars);
+    const t = exchange.request.temperature;
+    const judged = (typeof t === "number" ? t : 1) >= this.#minTemperature;
+    // A sampled loop would be judged without confirmation: leave it out. Greedy ones are confirmed (see below).
+    const texts = exchange.choices
+      .map((c) => c.text)
+      .filter((x) => x.length >= this.#minChars && (!judged || informative(x, this.#minChars)));
     if (texts.length === 0) return undefined;
     let seen = this.#seen.get(exchange.service);
     if (!seen) {
@@ -49,8 +56,6 @@ export class ReplayDetector {
       this.#seen.set(exchange.service, seen);
     }
     const prompt = digest(promptOf(exchange.request));
-    const t = exchange.request.temperature;
-    const judged = (typeof t === "number" ? t : 1) >= this.#minTemperature;
     let replayed: { text: string; earlier: Seen } | undefined;
     for (const text of texts) {
       const key = digest(text);
@@ -88,6 +93,14 @@ export class ReplayDetector {
       },
     };
   }
+}
+
+/** Whether a text varies enough to tell answers apart: at least `minChars / 2` distinct character trigrams. */
+function informative(text: string, minChars: number): boolean {
+  const trigrams = new Set<string>();
+  for (let i = 0; i + 3 <= text.length && trigrams.size < minChars / 2; i++)
+    trigrams.add(text.slice(i, i + 3));
+  return trigrams.size >= minChars / 2;
 }
 
 /**
