@@ -23,14 +23,20 @@ export type ScenarioReport = {
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
 
 /**
- * Writes a scenario's numbers to `faults/results/<id>.json`, read by `node scripts/faults-table.mjs`.
+ * Writes a scenario's numbers to `faults/results/<id>.json`, read by `node scripts/faults-table.mjs`. Only when
+ * `DECAI_FAULTS_RECORD=1` (`npm run faults:record`): the files are committed, and a plain `npm test` must not
+ * leave the checkout modified. Without it the numbers go to the test output only.
  *
  * @example
  * recordScenario({ id: "02-relayminer-sigkill", scenario: "RelayMiner SIGKILLed and restarted", requests: 200,
  *   errors: 0, relaysLost: 0, fundsLost: 0n });
  */
 export function recordScenario(report: ScenarioReport): void {
-  mkdirSync(resultsDir, { recursive: true });
   const json = JSON.stringify({ ...report, fundsLost: report.fundsLost.toString() }, null, 2);
+  if (process.env.DECAI_FAULTS_RECORD !== "1") {
+    console.log(`fault scenario ${report.id}: ${json}`);
+    return;
+  }
+  mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `${report.id}.json`), `${json}\n`);
 }
