@@ -1,7 +1,13 @@
 // The PostgreSQL store against a real PostgreSQL (Debian's), started here: the store contract, and two gateway
 // instances sharing one database behind a "load balancer" that never overspend together.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHttpUpstream, createKey, Gateway, PostgresStore } from "../src/index.js";
+import {
+  createHttpUpstream,
+  createKey,
+  Gateway,
+  PostgresStore,
+  PostgresVerificationStore,
+} from "../src/index.js";
 import { type FakeOpenAi, startFakeOpenAi } from "./helpers/fakeOpenAi.js";
 import { skipPostgres, startPostgres, type TestPostgres } from "./helpers/postgres.js";
 import { storeContract } from "./helpers/storeContract.js";
@@ -25,6 +31,36 @@ describe.skipIf(skipPostgres())("PostgresStore", () => {
       Array.from({ length: 3 }, () => PostgresStore.connect({ connectionString: pg.url })),
     );
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("starts another gateway while others write, without taking a lock on their tables", async () => {
+    const batches = await store.openBatchStore();
+    await PostgresVerificationStore.open(store.pool);
+    // A writer holds row locks on a table of every module: re-running `CREATE INDEX IF NOT EXISTS` would wait on
+    // it (and, under load, deadlock); a gateway whose schema is current must not run any DDL.
+    const writer = await store.pool.connect();
+    try {
+      await writer.query("BEGIN");
+      await writer.query("UPDATE usage SET status = status");
+      await writer.query("UPDATE batch_lines SET attempts = attempts");
+      await writer.query("UPDATE verification_reputation SET updated_at = updated_at");
+      await writer.query("LOCK TABLE usage, batch_lines, verification_reputation IN ROW EXCLUSIVE MODE");
+      const late = await PostgresStore.connect({ connectionString: pg.url, lock_timeout: 2_000 });
+      try {
+        await late.openBatchStore();
+        await PostgresVerificationStore.open(late.pool);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await writer.query("ROLLBACK");
+      writer.release();
+    }
+    const { rows } = await store.pool.query<{ module: string }>(
+      "SELECT module FROM gateway_schema ORDER BY module",
+    );
+    expect(rows.map((r) => r.module)).toEqual(["batch", "core", "verification"]);
+    expect(batches.kind).toBe("postgres");
   });
 
   describe("two gateways behind a load balancer", () => {

@@ -3,7 +3,7 @@
 import type pg from "pg";
 import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { KeySpend } from "../keys/types.js";
-import { schemaMigrationLock } from "../store/migrationLock.js";
+import { migrateSchema } from "../store/migrateSchema.js";
 import { type KeyRow, keyFromRow, usageColumns, usageValues } from "../store/shared.js";
 import type { UsageRecord } from "../usage.js";
 import {
@@ -25,9 +25,6 @@ import { postgresSchema } from "./schema.js";
 import type { BatchStore, Page } from "./store.js";
 import type { BatchRecord, FileRecord, LineOutcome, LineRecord, NewLine } from "./types.js";
 
-// All of the gateway's schema migrations share one lock (see schemaMigrationLock).
-const migrationLock = schemaMigrationLock;
-
 const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`).join(", ");
 
 /**
@@ -47,12 +44,8 @@ export class PostgresBatchStore implements BatchStore {
 
   /** Creates the batch tables if they are missing. */
   static async open(pool: pg.Pool): Promise<PostgresBatchStore> {
-    const store = new PostgresBatchStore(pool);
-    await store.#transaction(async (c) => {
-      await c.query("SELECT pg_advisory_xact_lock($1)", [migrationLock]);
-      await c.query(postgresSchema);
-    });
-    return store;
+    await migrateSchema(pool, "batch", postgresSchema);
+    return new PostgresBatchStore(pool);
   }
 
   async insertFile(file: FileRecord, content: Buffer | null): Promise<void> {

@@ -5,7 +5,7 @@ import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { ApiKeyRecord, KeyLimits, KeySpend } from "../keys/types.js";
 import { rateWindowMs } from "../ratelimit.js";
 import { maxUsagePage, type UsageQuery, type UsageRecord } from "../usage.js";
-import { schemaMigrationLock } from "./migrationLock.js";
+import { migrateSchema } from "./migrateSchema.js";
 import {
   admit,
   type KeyRow,
@@ -79,8 +79,6 @@ CREATE INDEX IF NOT EXISTS usage_created ON usage (created_at);
 CREATE INDEX IF NOT EXISTS usage_key_created ON usage (key_id, created_at);
 `;
 
-const migrationLock = schemaMigrationLock;
-
 type SpendRow = {
   period_start: string;
   cost_spent: string;
@@ -133,10 +131,7 @@ export class PostgresStore implements GatewayStore {
     pool.on("error", () => {});
     const store = new PostgresStore(pool);
     try {
-      await store.#transaction(async (c) => {
-        await c.query("SELECT pg_advisory_xact_lock($1)", [migrationLock]);
-        await c.query(schema);
-      });
+      await migrateSchema(pool, "core", schema);
     } catch (error) {
       await pool.end();
       throw error;

@@ -1,6 +1,6 @@
 // Verification tables in the gateway's PostgreSQL database (same pool as its PostgresStore).
 import type pg from "pg";
-import { schemaMigrationLock } from "../store/migrationLock.js";
+import { migrateSchema } from "../store/migrateSchema.js";
 import { type EvidenceQuery, maxEvidencePage, type VerificationStore } from "./store.js";
 import type { EvidenceRecord, ReputationRecord } from "./types.js";
 
@@ -27,9 +27,6 @@ CREATE TABLE IF NOT EXISTS verification_reputation (
 );
 `;
 
-// All of the gateway's schema migrations share one lock (see schemaMigrationLock).
-const migrationLock = schemaMigrationLock;
-
 /**
  * Evidence and reputations in PostgreSQL, shared by every gateway instance on the database: two tables created
  * on first use in the database of the pool it is given, usually the gateway's own (`PostgresStore.pool`).
@@ -47,18 +44,7 @@ export class PostgresVerificationStore implements VerificationStore {
 
   /** Creates the tables if they are missing. */
   static async open(pool: pg.Pool): Promise<PostgresVerificationStore> {
-    const client = await pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [migrationLock]);
-      await client.query(schema);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    await migrateSchema(pool, "verification", schema);
     return new PostgresVerificationStore(pool);
   }
 
