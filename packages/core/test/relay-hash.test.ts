@@ -18,6 +18,7 @@ import {
   InvalidRelaySignatureError,
   type RelayDomain,
   type RelayRequest,
+  recoverRelayRequest,
   recoverRelayRequestSigner,
   recoverRelayResponseSigner,
   relayDomainSeparator,
@@ -194,6 +195,15 @@ describe("signing and recovery", () => {
           viemSigner,
         );
         expect(viemSigner).toBe(account.address);
+        expect(recoverRelayRequest({ request: req, domain: d, signature: requestSignature })).toEqual({
+          signer: viemSigner,
+          requestHash: hashTypedData({
+            domain: typed,
+            types: relayTypes,
+            primaryType: "RelayRequest",
+            message: req,
+          }),
+        });
         expect(recoverRelayResponseSigner({ response: res, domain: d, signature: responseSignature })).toBe(
           account.address,
         );

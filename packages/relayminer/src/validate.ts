@@ -3,11 +3,10 @@ import {
   computeRequestDigest,
   decodeRelayRequestHeader,
   fromServiceId,
-  hashRelayRequest,
   InvalidRelaySignatureError,
   type RelayRequest,
   RelayTransportError,
-  recoverRelayRequestSigner,
+  recoverRelayRequest,
 } from "@decai/core";
 import type { Address, Hex } from "viem";
 import { RelayRejection } from "./errors.js";
@@ -131,8 +130,13 @@ export function authorizeRelay(
   }
 
   let signer: Address;
+  let relayHash: Hex;
   try {
-    signer = recoverRelayRequestSigner({ request, domain: ctx.domainSeparator, signature });
+    ({ signer, requestHash: relayHash } = recoverRelayRequest({
+      request,
+      domain: ctx.domainSeparator,
+      signature,
+    }));
   } catch (error) {
     if (error instanceof InvalidRelaySignatureError) {
       throw new RelayRejection("invalid_relay_signature", error.message);
@@ -165,7 +169,7 @@ export function authorizeRelay(
       `Supplier ${ctx.supplier} is not in the session of application ${app} for "${name}" in session ${session}: send the relay to one of ${suppliers.join(", ") || "its suppliers"}.`,
     );
   }
-  return { request, signature, relayHash: hashRelayRequest(request, ctx.domainSeparator), signer, service };
+  return { request, signature, relayHash, signer, service };
 }
 
 /**

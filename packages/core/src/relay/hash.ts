@@ -1,4 +1,5 @@
-import { type Hex, keccak256 } from "viem";
+import type { Hex } from "viem";
+import { keccak256Bytes } from "./keccak.js";
 import { relayRequestTypeHash, relayResponseTypeHash, writeDomainSeparator } from "./typedData.js";
 import type { Relay, RelayDomainInput, RelayRequest, RelayResponse } from "./types.js";
 import { toHexString, writeAddress, writeBytes32, writeUint32, writeUint64 } from "./words.js";
@@ -17,7 +18,7 @@ digestScratch[1] = 0x01;
 function typedDataDigest(domain: RelayDomainInput, structHash: Uint8Array): Uint8Array {
   writeDomainSeparator(digestScratch, 2, domain);
   digestScratch.set(structHash, 34);
-  return keccak256(digestScratch, "bytes");
+  return keccak256Bytes(digestScratch);
 }
 
 /**
@@ -34,7 +35,7 @@ export function hashRelayRequestBytes(request: RelayRequest, domain: RelayDomain
   writeBytes32(b, 160, request.requestDigest, "request.requestDigest");
   writeUint32(b, 192, request.maxTokens, "request.maxTokens");
   writeUint64(b, 224, request.nonce, "request.nonce");
-  return typedDataDigest(domain, keccak256(b, "bytes"));
+  return typedDataDigest(domain, keccak256Bytes(b));
 }
 
 /**
@@ -49,7 +50,7 @@ export function hashRelayResponseBytes(response: RelayResponse, domain: RelayDom
   writeBytes32(b, 64, response.responseDigest, "response.responseDigest");
   writeUint32(b, 96, response.inputTokens, "response.inputTokens");
   writeUint32(b, 128, response.outputTokens, "response.outputTokens");
-  return typedDataDigest(domain, keccak256(b, "bytes"));
+  return typedDataDigest(domain, keccak256Bytes(b));
 }
 
 /**

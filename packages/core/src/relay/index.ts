@@ -18,6 +18,7 @@ export { hashRelayRequest, hashRelayResponse, relayHash } from "./hash.js";
 export { isRewardApplicable } from "./mining.js";
 export {
   type PrivateKey,
+  recoverRelayRequest,
   recoverRelayRequestSigner,
   recoverRelayResponseSigner,
   signRelayRequest,

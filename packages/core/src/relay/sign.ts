@@ -2,6 +2,7 @@ import type { Address, Hex } from "viem";
 import { hashRelayRequestBytes, hashRelayResponseBytes } from "./hash.js";
 import { type PrivateKey, recoverDigest, signDigest } from "./signature.js";
 import type { RelayDomainInput, RelayRequest, RelayResponse } from "./types.js";
+import { toHexString } from "./words.js";
 
 export type { PrivateKey } from "./signature.js";
 
@@ -52,6 +53,25 @@ export function recoverRelayRequestSigner(args: {
   signature: Hex;
 }): Address {
   return recoverDigest(hashRelayRequestBytes(args.request, args.domain), args.signature, "request");
+}
+
+/**
+ * `recoverRelayRequestSigner` that also returns the request's EIP-712 digest (its relay hash), for paths that
+ * need both and should hash the request once.
+ *
+ * @example
+ * const { signer, requestHash } = recoverRelayRequest({ request, domain, signature: requestSignature });
+ */
+export function recoverRelayRequest(args: {
+  request: RelayRequest;
+  domain: RelayDomainInput;
+  signature: Hex;
+}): {
+  signer: Address;
+  requestHash: Hex;
+} {
+  const digest = hashRelayRequestBytes(args.request, args.domain);
+  return { signer: recoverDigest(digest, args.signature, "request"), requestHash: toHexString(digest) };
 }
 
 /**

@@ -2,8 +2,9 @@
 // pure-JS signer in viem). Signatures are Ethereum-style 65 bytes r || s || v with low s and v = 27 + recid,
 // exactly what viem's signTypedData produces and `ecrecover` accepts on chain.
 import secp256k1 from "secp256k1";
-import { type Address, checksumAddress, type Hex, keccak256 } from "viem";
+import { type Address, checksumAddress, type Hex } from "viem";
 import { InvalidRelaySignatureError } from "./errors.js";
+import { keccak256Bytes } from "./keccak.js";
 import { toHexString } from "./words.js";
 
 // secp256k1n / 2: signatures with s above it are the malleable twins of low-s ones.
@@ -75,6 +76,6 @@ export function recoverDigest(digest: Uint8Array, signature: Hex, part: "request
   } catch {
     throw new InvalidRelaySignatureError("RelayInvalidSignature", part, "no public key recovers from it");
   }
-  const hash = keccak256(publicKey.subarray(1), "bytes");
+  const hash = keccak256Bytes(publicKey.subarray(1));
   return checksumAddress(toHexString(hash.subarray(12)));
 }

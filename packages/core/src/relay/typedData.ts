@@ -1,4 +1,5 @@
 import { type Hex, keccak256, stringToBytes } from "viem";
+import { keccak256Bytes } from "./keccak.js";
 import type { RelayDomain, RelayDomainInput } from "./types.js";
 import { toHexString, writeAddress, writeBytes32, writeUint256 } from "./words.js";
 
@@ -83,7 +84,7 @@ export function writeDomainSeparator(out: Buffer, offset: number, domain: RelayD
   }
   writeUint256(domainScratch, 96, domain.chainId, "domain.chainId");
   writeAddress(domainScratch, 128, domain.verifyingContract, "domain.verifyingContract");
-  out.set(keccak256(domainScratch, "bytes"), offset);
+  out.set(keccak256Bytes(domainScratch), offset);
 }
 
 /**

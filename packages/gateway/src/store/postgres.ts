@@ -3,12 +3,13 @@ import pg from "pg";
 import { PostgresBatchStore } from "../batch/store.postgres.js";
 import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { ApiKeyRecord, KeyLimits, KeySpend } from "../keys/types.js";
-import { rateWindowMs } from "../ratelimit.js";
+import { type RateEvent, rateWindowMs } from "../ratelimit.js";
 import { maxUsagePage, type UsageQuery, type UsageRecord } from "../usage.js";
 import { migrateSchema } from "./migrateSchema.js";
 import {
   admit,
   type KeyRow,
+  keepsRateEvents,
   keyFromRow,
   limitsToStored,
   type UsageRow,
@@ -205,18 +206,17 @@ export class PostgresStore implements GatewayStore {
       const key = rows[0] && keyFromRow(rows[0]);
       const start = periodStart(key?.limits.period ?? "none", now);
       const spend = await this.#spend(c, keyId, start);
-      await c.query("DELETE FROM rate_events WHERE key_id = $1 AND at <= $2", [keyId, now - rateWindowMs]);
-      const events = await c.query<{ at: string; tokens: string }>(
-        "SELECT at, tokens FROM rate_events WHERE key_id = $1",
-        [keyId],
-      );
-      admit(
-        key,
-        spend,
-        events.rows.map((e) => ({ at: Number(e.at), tokens: Number(e.tokens) })),
-        amount,
-        now,
-      );
+      const rateLimited = keepsRateEvents(key);
+      let events: RateEvent[] = [];
+      if (rateLimited) {
+        await c.query("DELETE FROM rate_events WHERE key_id = $1 AND at <= $2", [keyId, now - rateWindowMs]);
+        const { rows } = await c.query<{ at: string; tokens: string }>(
+          "SELECT at, tokens FROM rate_events WHERE key_id = $1",
+          [keyId],
+        );
+        events = rows.map((e) => ({ at: Number(e.at), tokens: Number(e.tokens) }));
+      }
+      admit(key, spend, events, amount, now);
       const reservation: Reservation = {
         id: randomUUID(),
         keyId,
@@ -236,12 +236,12 @@ export class PostgresStore implements GatewayStore {
         "INSERT INTO reservations (id, key_id, period_start, cost, tokens, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         [reservation.id, keyId, start, cost, amount.tokens, now],
       );
-      await c.query("INSERT INTO rate_events (key_id, at, tokens, reservation_id) VALUES ($1, $2, $3, $4)", [
-        keyId,
-        now,
-        amount.tokens,
-        reservation.id,
-      ]);
+      if (rateLimited) {
+        await c.query(
+          "INSERT INTO rate_events (key_id, at, tokens, reservation_id) VALUES ($1, $2, $3, $4)",
+          [keyId, now, amount.tokens, reservation.id],
+        );
+      }
       return reservation;
     });
   }
@@ -310,6 +310,8 @@ export class PostgresStore implements GatewayStore {
 
   async releaseStale(before: number): Promise<number> {
     return this.#transaction(async (c) => {
+      // Events of keys whose rate limits were lifted are no longer swept by admission.
+      await c.query("DELETE FROM rate_events WHERE at < $1", [before]);
       const { rows } = await c.query<{ key_id: string; period_start: string; cost: string; tokens: string }>(
         "DELETE FROM reservations WHERE created_at < $1 RETURNING key_id, period_start, cost, tokens",
         [before],

@@ -5,11 +5,12 @@ import Database from "better-sqlite3";
 import { SqliteBatchStore } from "../batch/store.sqlite.js";
 import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { ApiKeyRecord, KeyLimits, KeySpend } from "../keys/types.js";
-import { rateWindowMs } from "../ratelimit.js";
+import { type RateEvent, rateWindowMs } from "../ratelimit.js";
 import { maxUsagePage, type UsageQuery, type UsageRecord } from "../usage.js";
 import {
   admit,
   type KeyRow,
+  keepsRateEvents,
   keyFromRow,
   limitsToStored,
   type UsageRow,
@@ -200,11 +201,12 @@ export class SqliteStore implements GatewayStore {
         const key = this.#key(keyId);
         const start = periodStart(key?.limits.period ?? "none", now);
         const spend = this.#spend(keyId, start);
-        this.#q("DELETE FROM rate_events WHERE key_id = ? AND at <= ?").run(keyId, now - rateWindowMs);
-        const events = this.#q("SELECT at, tokens FROM rate_events WHERE key_id = ?").all(keyId) as {
-          at: number;
-          tokens: number;
-        }[];
+        const rateLimited = keepsRateEvents(key);
+        if (rateLimited)
+          this.#q("DELETE FROM rate_events WHERE key_id = ? AND at <= ?").run(keyId, now - rateWindowMs);
+        const events = rateLimited
+          ? (this.#q("SELECT at, tokens FROM rate_events WHERE key_id = ?").all(keyId) as RateEvent[])
+          : [];
         admit(key, spend, events, amount, now);
         const reservation: Reservation = {
           id: randomUUID(),
@@ -226,12 +228,14 @@ export class SqliteStore implements GatewayStore {
         this.#q(
           "INSERT INTO reservations (id, key_id, period_start, cost, tokens, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         ).run(reservation.id, keyId, start, amount.cost.toString(), amount.tokens, now);
-        this.#q("INSERT INTO rate_events (key_id, at, tokens, reservation_id) VALUES (?, ?, ?, ?)").run(
-          keyId,
-          now,
-          amount.tokens,
-          reservation.id,
-        );
+        if (rateLimited) {
+          this.#q("INSERT INTO rate_events (key_id, at, tokens, reservation_id) VALUES (?, ?, ?, ?)").run(
+            keyId,
+            now,
+            amount.tokens,
+            reservation.id,
+          );
+        }
         return reservation;
       })
       .immediate();
@@ -296,6 +300,8 @@ export class SqliteStore implements GatewayStore {
     const db = this.#db;
     return db
       .transaction(() => {
+        // Events of keys whose rate limits were lifted are no longer swept by admission.
+        this.#q("DELETE FROM rate_events WHERE at < ?").run(before);
         const stale = this.#q(
           "DELETE FROM reservations WHERE created_at < ? RETURNING key_id, period_start, cost, tokens",
         ).all(before) as { key_id: string; period_start: number; cost: string; tokens: number }[];

@@ -141,6 +141,17 @@ export function storeContract(store: () => GatewayStore): void {
     await s.reserve(t.id, { cost: 0n, tokens: 30 }, day + 2000);
   });
 
+  it("keeps no rate events for a key without RPM/TPM limits: a limit set later counts from then on", async () => {
+    const s = store();
+    const k = await key();
+    for (let i = 0; i < 20; i++) await s.reserve(k.id, { cost: 0n, tokens: 1 }, day + i);
+    await s.updateKey(k.id, { limits: { ...k.limits, rpm: 5 } });
+    for (let i = 0; i < 5; i++) await s.reserve(k.id, { cost: 0n, tokens: 1 }, day + 100 + i);
+    expect(await refusal(s.reserve(k.id, { cost: 0n, tokens: 1 }, day + 200))).toMatchObject({
+      code: "rate_limit_exceeded",
+    });
+  });
+
   it("refuses keys revoked after authentication", async () => {
     const s = store();
     const k = await key();
