@@ -79,7 +79,16 @@ try {
   for (const r of results) {
     tables.push({
       title: `${r.label}, data on ${r.variant}, ${durationSeconds} s per level (latency in ms, CPU in cores busy)`,
-      columns: ["conns", "relays/s", "p50", "p99", "failed", "CPU by process", "peak RSS MB by process"],
+      columns: [
+        "conns",
+        "relays/s",
+        "p50",
+        "p99",
+        "failed",
+        "CPU by process",
+        "CPU ms per relay by process",
+        "peak RSS MB by process",
+      ],
       rows: r.rows.map(({ result, processes }) => [
         result.connections,
         result.rps,
@@ -87,6 +96,7 @@ try {
         fmt(result.latencyMs.p99),
         result.non2xx + result.errors + result.timeouts,
         processes.map((p) => `${p.name} ${p.cpuCores}`).join(", "),
+        processes.map((p) => `${p.name} ${fmt(cpuMsPerRelay(p.cpuCores, result.rps))}`).join(", "),
         processes.map((p) => `${p.name} ${p.peakRssMB}`).join(", "),
       ]),
     });
@@ -132,6 +142,14 @@ try {
   for (const r of results) {
     const b = bestOf(r);
     const cores = b.processes.reduce((sum, p) => sum + p.cpuCores, 0);
+    const perRelay = cpuMsPerRelay(cores, b.result.rps);
+    // Every process on the path shares the machine's cores: CPU per relay, summed, bounds relays/s.
+    notes.push(
+      `CPU budget, data on ${r.variant}, at ${b.result.connections} connections: ${fmt(perRelay)} ms of CPU per ` +
+        `relay across the watched processes (${b.processes.map((p) => `${p.name} ${fmt(cpuMsPerRelay(p.cpuCores, b.result.rps))}`).join(", ")}), ` +
+        `so ${machine.cores} cores cap this path near ${Math.round((machine.cores * 1000) / perRelay)} relays/s ` +
+        `(anvil and the kernel's share come on top). ${goalRps} relays/s would need ${fmt((machine.cores * 1000) / goalRps)} ms per relay in all.`,
+    );
     notes.push(
       `Best with data on ${r.variant}: ${b.result.rps} relays/s at ${b.result.connections} connections, ` +
         `${fmt(cores)} of ${machine.cores} cores busy across the watched processes (${b.processes.map((p) => `${p.name} ${p.cpuCores}`).join(", ")}).`,
@@ -155,6 +173,11 @@ try {
   });
 } finally {
   await runCleanup();
+}
+
+/** Milliseconds of CPU one relay costs a process that kept `cores` busy at `rps`. */
+function cpuMsPerRelay(cores: number, rps: number): number {
+  return rps > 0 ? (cores * 1000) / rps : 0;
 }
 
 /** Starts a profiled RelayMiner (and gateway) on `variant`'s data root, loads it at every level, stops it. */

@@ -22,14 +22,16 @@ type SessionLog = { hashes: Set<string>; fd: number | undefined };
 /**
  * Refuses a relay whose request was already served in its session. Every relay hash is held in memory from the
  * moment it is admitted (so concurrent duplicates are refused too); served ones are appended to a per-session log
- * (`<dir>/<session>.log`, 32 bytes per relay), fsynced for mined relays, so a restart cannot replay a relay that is
- * in a session tree. Without `dir` nothing is persisted.
+ * (`<dir>/<session>.log`, 32 bytes per relay), so a restarted process refuses them too. The RelayMiner writes
+ * records without fsync (`durable: false`): they survive a process crash in the page cache, and a relay replayed
+ * after a power loss lands on its own leaf again in the session tree (keyed by relay hash), so it is never paid
+ * twice. Without `dir` nothing is persisted.
  *
  * @example
  * const guard = new ReplayGuard(".decai/replay");
  * if (!guard.admit(session, relayHash)) return reply409();
  * // ... serve ...
- * await guard.commit(session, relayHash, { durable: mined });
+ * await guard.commit(session, relayHash, { durable: false });
  */
 export class ReplayGuard {
   readonly #sessions = new Map<bigint, SessionLog>();
@@ -67,11 +69,19 @@ export class ReplayGuard {
     log.fd ??= openSync(join(this.dir, `${session}.log`), "a");
     const fd = log.fd;
     const record = Buffer.from(relayHash.slice(2), "hex");
+    if (!options.durable) {
+      // 32 bytes into the page cache: a synchronous write is cheaper than a round trip through the thread pool.
+      try {
+        writeSync(fd, record, 0, recordSize, null);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return new Promise((resolve, reject) => {
       // O_APPEND makes each 32-byte write land whole at the end, whatever else is in flight.
       write(fd, record, 0, recordSize, null, (error) => {
         if (error) return reject(error);
-        if (!options.durable) return resolve();
         fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
       });
     });
