@@ -14,6 +14,7 @@ import { type GatewayUnderTest, gatewayAvailability, startGatewayUnderTest } fro
 import { describeMachine, machineInfo } from "./lib/machine.js";
 import { startBenchNetwork, startRelayMinerProcess } from "./lib/network.js";
 import { findNginx, type NginxProxy, nginxInstallHint, startTwoHopNginx } from "./lib/nginx.js";
+import { startTwoHopNodeProxy } from "./lib/nodeProxy.js";
 import { relayHeader, signRelayHeaders } from "./lib/relays.js";
 import { type Table, writeReport } from "./lib/report.js";
 import { fmt, type Summary, summarize } from "./lib/stats.js";
@@ -79,6 +80,15 @@ try {
   } else {
     notes.push(`(b) skipped: nginx is not installed. Install it with \`${nginxInstallHint}\`.`);
   }
+  // The runtime floor: the same two hops in bare Node.js.
+  const nodeProxy = await startTwoHopNodeProxy(backend.origin);
+  onCleanup(() => nodeProxy.stop());
+  paths.push({
+    id: "n",
+    label: "(n) two bare Node.js proxy hops",
+    url: `${nodeProxy.origin}/v1/chat/completions`,
+    signed: false,
+  });
   const miner = await startRelayMinerProcess(net, backend.origin);
   onCleanup(() => miner.stop());
   const gatewayState = await gatewayAvailability();
@@ -200,6 +210,15 @@ try {
       (t) => `Target: ${t.name} ${t.goal}: measured ${t.measured}, ${t.met ? "met" : "NOT met"}.`,
     ),
   );
+  const floor = results.find((r) => r.id === "n");
+  if (floor) {
+    const floorTtft = floor.ttftMs.p50 - direct.ttftMs.p50;
+    notes.push(
+      `Decomposition: two bare Node.js proxy hops (n) add ${fmt(floorTtft)} ms to the TTFT p50; (${network.id}) adds ` +
+        `${fmt(addedTtft)} ms, so Decai's own work before the first token (key check and budget reservation, relay ` +
+        `signing, the RelayMiner's signature, session and delegation checks, metering) costs ${fmt(addedTtft - floorTtft)} ms here.`,
+    );
+  }
   const incomplete = results.filter((r) => r.incomplete > 0);
   if (incomplete.length > 0) {
     notes.push(
