@@ -5,6 +5,8 @@
 // --quick shortens every scenario (a smoke run; its numbers are not worth committing). --gas re-runs the relay
 // mining gas report (10, 10^3 and 10^6 relays: about 25 min on 2 cores); without it the latest
 // bench/results/relay-mining-gas.json is summarised as it is. Writes bench/results/summary.json and .md.
+// The soak alone takes 10 minutes (1 with --quick); real-model runs the generated tiny model unless
+// DECAI_BENCH_GGUF names a GGUF (then its time depends on that model and the machine).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,6 +37,8 @@ const scenarios = [
   },
   { name: "relay-mining-gas", node: [], quick: [] },
   { name: "verification", node: [], quick: ["--requests", "200", "--runs", "1"] },
+  { name: "soak", node: [], quick: ["--minutes", "1"] },
+  { name: "real-model", node: [], quick: ["--requests", "4", "--max-tokens", "64"] },
 ];
 const only = values.only?.split(",");
 const chosen = values["summary-only"]
@@ -58,10 +62,14 @@ const read = (name: string): Record<string, unknown> | undefined => {
 };
 const rows: (string | number)[][] = [];
 const dates: string[] = [];
-for (const name of ["proxy-overhead", "streaming", "relays-per-second", "smst", "verification"]) {
+for (const name of ["proxy-overhead", "streaming", "relays-per-second", "smst", "verification", "soak"]) {
   const result = read(name);
   if (!result) {
     rows.push([name, "no results yet", "–", "–", "–"]);
+    continue;
+  }
+  if (typeof result.skipped === "string") {
+    rows.push([name, "skipped", "–", result.skipped, "–"]);
     continue;
   }
   const machine = result.machine as { date: string; cores: number; loadAverage1m: number };
@@ -124,6 +132,45 @@ if (proxy) {
       ratio(added(n, c, "p99"), added("b", c, "p99")),
       ratio(at(n, c)?.rps, at("b", c)?.rps),
     ]),
+  });
+}
+const real = read("real-model") as
+  | {
+      skipped?: string;
+      tiny: boolean;
+      model: string;
+      embedded: { gpu: string | false; gpuDevices: string[] };
+      machine: { date: string };
+      results: {
+        label: string;
+        tokensPerSecond: number;
+        decodeTokensPerSecond: number;
+        ttftMs: { p50: number };
+      }[];
+      ratio: { tokensPerSecond: number; decodeTokensPerSecond: number; addedTtftMsP50: number };
+    }
+  | undefined;
+if (real?.skipped) dates.push(`real-model: skipped (${real.skipped})`);
+else if (real) {
+  dates.push(`real-model: ${real.machine.date}`);
+  const device = real.embedded.gpu ? `${real.embedded.gpu} ${real.embedded.gpuDevices.join(", ")}` : "CPU";
+  tables.push({
+    title: `Real model on llama.cpp (bench/results/real-model.md): ${real.tiny ? "the generated tiny model, random weights: only the ratios mean anything" : real.model} on ${device}`,
+    columns: ["path", "tokens/s", "decode tokens/s", "TTFT p50 ms"],
+    rows: [
+      ...real.results.map((r) => [
+        r.label,
+        fmt(r.tokensPerSecond),
+        fmt(r.decodeTokensPerSecond),
+        fmt(r.ttftMs.p50),
+      ]),
+      [
+        "network / direct",
+        `${fmt(real.ratio.tokensPerSecond)}×`,
+        `${fmt(real.ratio.decodeTokensPerSecond)}×`,
+        `${real.ratio.addedTtftMsP50 >= 0 ? "+" : ""}${fmt(real.ratio.addedTtftMsP50)}`,
+      ],
+    ],
   });
 }
 const gas = read("relay-mining-gas") as
