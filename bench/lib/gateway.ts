@@ -2,7 +2,8 @@
 // Decai network through `connectDecaiNetwork` (the SDK behind the gateway's `Upstream` interface). (c') beside it
 // is the load generator sending relays signed as the gateway would, straight to the RelayMiner.
 import type { BenchNetwork } from "./network.js";
-import { type Child, freePort, spawnTs, waitForHttp } from "./processes.js";
+import { type Child, freePort, waitForHttp } from "./processes.js";
+import { spawnEntry } from "./runtime.js";
 
 /** The export of @decai/gateway that builds an `Upstream` serving through the Decai network. */
 export const networkUpstreamExport = "connectDecaiNetwork";
@@ -53,7 +54,7 @@ export async function startGatewayUnderTest(
   options: { nodeArgs?: string[] } = {},
 ): Promise<GatewayUnderTest> {
   const port = await freePort();
-  const child = spawnTs(
+  const child = await spawnEntry(
     "gateway",
     "bench/lib/gateway-main.ts",
     [

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { benchRuntime } from "./runtime.js";
 
 /** Where and with what a benchmark ran: printed with every result, since numbers mean nothing without it. */
 export type MachineInfo = {
@@ -68,6 +69,7 @@ export function machineInfo(): MachineInfo {
       secp256k1: packageVersion("secp256k1"),
       nginx,
       wrk: commandVersion("wrk", ["--version"]).split(" ")[1] ?? "absent",
+      runtime: benchRuntime,
     },
   };
 }
@@ -83,6 +85,6 @@ export function describeMachine(m: MachineInfo): string {
   return (
     `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}, load ${m.loadAverage1m} at start; ` +
     `Node ${v.node}, autocannon ${v.autocannon}, nginx ${v.nginx}, secp256k1 ${v.secp256k1}, viem ${v.viem}; ` +
-    `commit ${m.commit}; ${m.date}`
+    `${v.runtime === "tsx" ? "Decai processes through tsx" : "Decai processes bundled (npm run bundle)"}; commit ${m.commit}; ${m.date}`
   );
 }

@@ -7,7 +7,8 @@ import { type RelayDomain, toServiceId } from "@decai/core";
 import type { Address, Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { benchModel } from "./backend.js";
-import { type Child, freePort, spawnTs, waitForHttp } from "./processes.js";
+import { type Child, freePort, waitForHttp } from "./processes.js";
+import { spawnEntry } from "./runtime.js";
 
 /** Escrow of the bench application: huge, so the relay meter never answers 429 during a run. */
 export const benchEscrow = 10n ** 30n;
@@ -117,7 +118,7 @@ export async function startRelayMinerProcess(
       services: [{ name: benchModel, backend: backendOrigin }],
     }),
   );
-  const child = spawnTs(
+  const child = await spawnEntry(
     options.name ?? "relayminer",
     "packages/relayminer/src/main.ts",
     ["--config", config],

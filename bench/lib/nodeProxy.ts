@@ -1,4 +1,5 @@
-import { type Child, freePort, spawnTs, waitForHttp } from "./processes.js";
+import { type Child, freePort, waitForHttp } from "./processes.js";
+import { spawnEntry } from "./runtime.js";
 
 /** Two bare Node.js proxy hops in front of a backend. */
 export type NodeProxyChain = { origin: string; children: Child[]; stop(): Promise<void> };
@@ -14,7 +15,7 @@ export type NodeProxyChain = { origin: string; children: Child[]; stop(): Promis
 export async function startTwoHopNodeProxy(backendOrigin: string): Promise<NodeProxyChain> {
   const [middlePort, entryPort] = [await freePort(), await freePort()];
   const start = async (name: string, port: number, upstream: string) => {
-    const child = spawnTs(name, "bench/lib/node-proxy-main.ts", [
+    const child = await spawnEntry(name, "bench/lib/node-proxy-main.ts", [
       "--port",
       String(port),
       "--upstream",

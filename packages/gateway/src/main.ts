@@ -15,7 +15,10 @@ const help = `Usage: gateway <serve|keys> [options]
           DECAI_GATEWAY_UPSTREAM_KEY.
   keys    manage API keys over the admin API (keys --help)
 
-${keysHelp}`;
+${keysHelp}
+
+In production, run the bundle (half the memory of running the TypeScript through tsx):
+  npm run bundle && node dist/gateway.mjs serve --config gateway.json`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
