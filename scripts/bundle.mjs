@@ -44,7 +44,9 @@ export async function bundleEntry(entry, outfile) {
     format: "esm",
     external: bundleExternals,
     // CommonJS dependencies inside an ES module bundle still call require().
-    banner: { js: "import { createRequire as __decaiRequire } from 'node:module'; const require = __decaiRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __decaiRequire } from 'node:module'; const require = __decaiRequire(import.meta.url);",
+    },
     logLevel: "warning",
     legalComments: "none",
   });
