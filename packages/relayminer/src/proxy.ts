@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { isStaleSocketError } from "@decai/http";
 
 /** An OpenAI-compatible backend of one service. */
 export type Backend = {
@@ -50,38 +51,42 @@ export function createBackendClient(backend: Backend, options: { timeoutMs: numb
 
   return {
     forward({ method, path, body, contentType, signal }) {
-      return new Promise((resolve, reject) => {
-        const req = transport.request({
-          protocol: base.protocol,
-          hostname: base.hostname,
-          port: base.port,
-          method,
-          path: prefix + path,
-          agent,
-          signal,
-          headers: {
-            ...backend.headers,
-            "content-type": contentType ?? "application/json",
-            "content-length": body.length,
-            accept: "application/json, text/event-stream",
-          },
+      const send = (retried: boolean): Promise<IncomingMessage> =>
+        new Promise((resolve, reject) => {
+          const req = transport.request({
+            protocol: base.protocol,
+            hostname: base.hostname,
+            port: base.port,
+            method,
+            path: prefix + path,
+            agent,
+            signal,
+            headers: {
+              ...backend.headers,
+              "content-type": contentType ?? "application/json",
+              "content-length": body.length,
+              accept: "application/json, text/event-stream",
+            },
+          });
+          const timer = setTimeout(() => {
+            req.destroy(
+              new BackendUnavailableError(`no response from ${backend.url} within ${options.timeoutMs} ms`),
+            );
+          }, options.timeoutMs);
+          req.on("response", (res) => {
+            clearTimeout(timer);
+            resolve(res);
+          });
+          req.on("error", (error) => {
+            clearTimeout(timer);
+            if (error instanceof BackendUnavailableError || signal.aborted) reject(error);
+            // The backend closed an idle pooled connection as we reused it: it never saw this request.
+            else if (!retried && isStaleSocketError(req, error)) resolve(send(true));
+            else reject(new BackendUnavailableError(`cannot reach ${backend.url}: ${error.message}`));
+          });
+          req.end(body);
         });
-        const timer = setTimeout(() => {
-          req.destroy(
-            new BackendUnavailableError(`no response from ${backend.url} within ${options.timeoutMs} ms`),
-          );
-        }, options.timeoutMs);
-        req.on("response", (res) => {
-          clearTimeout(timer);
-          resolve(res);
-        });
-        req.on("error", (error) => {
-          clearTimeout(timer);
-          if (error instanceof BackendUnavailableError || signal.aborted) reject(error);
-          else reject(new BackendUnavailableError(`cannot reach ${backend.url}: ${error.message}`));
-        });
-        req.end(body);
-      });
+      return send(false);
     },
     close() {
       agent.destroy();

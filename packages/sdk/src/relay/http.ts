@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { isStaleSocketError } from "@decai/http";
 
 // Keep-alive pools shared by every relay: a TLS or TCP handshake per relay would dominate small requests.
 const agents = {
@@ -30,26 +31,30 @@ export function post(args: {
     return Promise.reject(new TypeError(`supplier endpoint ${url.href} must be http:// or https://`));
   }
   const transport = url.protocol === "https:" ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = transport.request(url, {
-      method: "POST",
-      agent: args.agent ?? (url.protocol === "https:" ? agents.https : agents.http),
-      signal,
-      headers: { ...args.headers, "content-length": body.length },
+  const send = (retried: boolean): Promise<IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      const req = transport.request(url, {
+        method: "POST",
+        agent: args.agent ?? (url.protocol === "https:" ? agents.https : agents.http),
+        signal,
+        headers: { ...args.headers, "content-length": body.length },
+      });
+      const timer = setTimeout(() => {
+        req.destroy(new HeadersTimeoutError(`no response headers within ${args.timeoutMs} ms`));
+      }, args.timeoutMs);
+      req.on("response", (res) => {
+        clearTimeout(timer);
+        resolve(res);
+      });
+      req.on("error", (error) => {
+        clearTimeout(timer);
+        // The RelayMiner closed an idle pooled connection as we reused it: it never saw this relay.
+        if (!retried && !signal.aborted && isStaleSocketError(req, error)) resolve(send(true));
+        else reject(error);
+      });
+      req.end(body);
     });
-    const timer = setTimeout(() => {
-      req.destroy(new HeadersTimeoutError(`no response headers within ${args.timeoutMs} ms`));
-    }, args.timeoutMs);
-    req.on("response", (res) => {
-      clearTimeout(timer);
-      resolve(res);
-    });
-    req.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    req.end(body);
-  });
+  return send(false);
 }
 
 /** Reads a whole response body, up to `limit` bytes (the rest is dropped). @internal */
