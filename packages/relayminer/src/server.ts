@@ -153,6 +153,12 @@ export class RelayMiner {
       ...(options.fsync ? { fsync: options.fsync } : {}),
       ...(options.openStore ? { openStore: options.openStore } : {}),
     });
+    this.metrics.registry.gauge(
+      "decai_session_tree_leaves",
+      "Relays in the open session trees (mined, not yet claimed and closed).",
+      [],
+      () => this.trees.leaves(),
+    );
     this.store = new StoreHealth(
       async () => {
         this.#replay.probe();

@@ -50,6 +50,19 @@ describe("RelayMiner and its backend", () => {
     expect(metrics).toMatch(/^decai_relays_rejected_total\{reason="backend_unavailable"\} 2$/m);
   });
 
+  it("reports the relays its open session trees hold in /metrics", async () => {
+    const gauge = async () => {
+      const metrics = await (await fetch(`${miner.url}/metrics`)).text();
+      return Number(/^decai_session_tree_leaves (\d+)$/m.exec(metrics)?.[1]);
+    };
+    const before = await gauge();
+    for (let i = 0; i < 3; i++) expect((await world.post(miner, world.relay())).status).toBe(200);
+    // The miner mines every relay here (target "max"); the trees it has open hold exactly those leaves.
+    expect(await gauge()).toBe(before + 3);
+    const trees = await miner.trees.list();
+    expect(await gauge()).toBe(trees.reduce((n, t) => n + t.tree.size, 0));
+  });
+
   it("answers 502 when the backend fails with a 5xx", async () => {
     world.backend.behaviour.failWith = 503;
     const res = await world.post(miner, world.relay());

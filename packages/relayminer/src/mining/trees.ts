@@ -29,6 +29,8 @@ export type OpenSessionTree = SessionTreeKey & { tree: SessionTree; target: bigi
  */
 export class SessionTrees {
   readonly #open = new Map<string, Promise<OpenSessionTree>>();
+  /** The same trees once opened, for synchronous reads (metrics). */
+  readonly #ready = new Map<string, OpenSessionTree>();
 
   constructor(
     private readonly options: {
@@ -57,7 +59,9 @@ export class SessionTrees {
           ...(fsync ? { fsync } : {}),
           ...(openStore ? { openStore } : {}),
         });
-        return { ...key, tree, target };
+        const opened = { ...key, tree, target };
+        if (this.#open.get(id) === open) this.#ready.set(id, opened);
+        return opened;
       })();
       // A failed open (disk full, corrupt log) must not poison the key forever.
       open.catch(() => this.#open.delete(id));
@@ -87,6 +91,13 @@ export class SessionTrees {
     }
   }
 
+  /** Relays in the open trees: what their sessions hold until closed (memory, the soak benchmark). */
+  leaves(): number {
+    let total = 0;
+    for (const open of this.#ready.values()) total += open.tree.size;
+    return total;
+  }
+
   /** Every tree opened so far. */
   async list(): Promise<OpenSessionTree[]> {
     return Promise.all(this.#open.values());
@@ -97,6 +108,7 @@ export class SessionTrees {
     const id = `${key.session}/${key.application}-${key.serviceId}`.toLowerCase();
     const open = this.#open.get(id);
     this.#open.delete(id);
+    this.#ready.delete(id);
     if (open) await (await open).tree.close();
   }
 
@@ -104,6 +116,7 @@ export class SessionTrees {
   async closeAll(): Promise<void> {
     const all = [...this.#open.values()];
     this.#open.clear();
+    this.#ready.clear();
     await Promise.all(all.map(async (open) => (await open).tree.close()));
   }
 }
