@@ -20,5 +20,5 @@ export { decodeRoot, encodeRoot, type SmstRoot } from "./root.js";
 export { type ClosestLeaf, type ClosestResult, Smst } from "./smst.js";
 export { type FsyncPolicy, type LogRecovery, LogStore, type LogStoreOptions } from "./store/log.js";
 export { MemoryStore } from "./store/memory.js";
-export type { SmstEntry, SmstMutation, SmstStore } from "./store/types.js";
+export type { SmstEntry, SmstMutation, SmstRefMutation, SmstStore, SmstValueStore } from "./store/types.js";
 export { verifyClosest, verifyMembership, verifyNonMembership } from "./verify.js";

@@ -1,6 +1,6 @@
 import { DIGEST_SIZE, digestCount, MAX_UINT64, readUint64, writeUint64 } from "./encoding.js";
 import { SmstError } from "./errors.js";
-import { HASH_SIZE, PATH_BITS } from "./hasher.js";
+import { binaryToBytes, HASH_SIZE, PATH_BITS } from "./hasher.js";
 import { closestLeaf, type Leaf, type TreeNode } from "./node.js";
 
 /**
@@ -55,7 +55,14 @@ export function compactProof(
   const depth = levels.length;
   return {
     leaf,
-    proof: { leafPath: leaf.path, valueHash: leaf.valueHash, weight: leaf.weight, depth, bitmask, siblings },
+    proof: {
+      leafPath: binaryToBytes(leaf.path),
+      valueHash: binaryToBytes(leaf.valueHash),
+      weight: leaf.weight,
+      depth,
+      bitmask,
+      siblings,
+    },
   };
 }
 

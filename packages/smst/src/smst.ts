@@ -1,10 +1,10 @@
-import { digestCount, digestSum, MAX_KEY_SIZE, MAX_UINT64, MAX_VALUE_SIZE } from "./encoding.js";
+import { MAX_KEY_SIZE, MAX_UINT64, MAX_VALUE_SIZE } from "./encoding.js";
 import { SmstError } from "./errors.js";
-import { HASH_SIZE, pathOf } from "./hasher.js";
-import { digestOf, findLeaf, insertLeaf, Leaf, leaves, removeLeaf, type TreeNode } from "./node.js";
+import { binaryToBytes, HASH_SIZE, hashValueBinary, sha256Binary } from "./hasher.js";
+import { findLeaf, hashOf, insertLeaf, Leaf, leaves, removeLeaf, type TreeNode } from "./node.js";
 import { type ClosestProof, compactProof } from "./proof.js";
 import { encodeRoot, type SmstRoot } from "./root.js";
-import type { SmstEntry, SmstStore } from "./store/types.js";
+import type { SmstEntry, SmstStore, SmstValueStore } from "./store/types.js";
 
 /** A leaf found by a closest proof: the entry plus its path. */
 export type ClosestLeaf = SmstEntry & { path: Uint8Array };
@@ -21,9 +21,11 @@ export type ClosestResult = { leaf: ClosestLeaf; proof: ClosestProof };
  * `root()` and proofs hash only the nodes changed since they were last asked for. A store (see
  * {@link LogStore}) makes it durable: mutations are applied in memory at once and the promise that
  * update() and delete() return resolves when the store has them; should the store fail, the tree
- * is ahead of it, and reopening gets back to what is durable. `new Smst()` is a tree with no store:
- * fastest, and gone with the process. Bytes the tree hands out (values, keys, paths) are its own:
- * read them, do not mutate them.
+ * is ahead of it, and reopening gets back to what is durable. Over a store that can read entries back
+ * ({@link LogStore}), a leaf keeps only its path, value hash, weight and where the store has it, so a
+ * tree of a million relays does not hold the relays: `get`, `entries` and proofs read them back.
+ * `new Smst()` is a tree with no store: fastest, and gone with the process. Bytes the tree hands out
+ * (values, keys, paths) are its own: read them, do not mutate them.
  *
  * @example
  * const tree = await Smst.open(await LogStore.open("session-42.smst"));
@@ -38,6 +40,8 @@ export class Smst {
   #sum = 0n;
   #count = 0;
   #store: SmstStore | undefined;
+  // The store again when it can read entries back: then leaves hold refs instead of keys and values.
+  #values: SmstValueStore | undefined;
   #closed = false;
 
   /**
@@ -48,9 +52,24 @@ export class Smst {
    */
   static async open(store: SmstStore): Promise<Smst> {
     const tree = new Smst();
-    for (const mutation of store.replay()) {
-      if (mutation.op === "put") tree.#apply(mutation.key, mutation.value, toWeight(mutation.weight));
-      else tree.#remove(mutation.key);
+    if (isValueStore(store)) {
+      // Keys and values are views into the store's read buffer: hash them, keep the ref.
+      for (const mutation of store.replayRefs()) {
+        if (mutation.op === "delete") tree.#remove(mutation.key);
+        else {
+          const { key, value, ref } = mutation;
+          const weight = toWeight(mutation.weight);
+          const path = sha256Binary(key);
+          tree.#checkSum(path, weight);
+          tree.#insert(new Leaf(path, undefined, undefined, weight, ref, hashValueBinary(value)));
+        }
+      }
+      tree.#values = store;
+    } else {
+      for (const mutation of store.replay()) {
+        if (mutation.op === "put") tree.#apply(mutation.key, mutation.value, toWeight(mutation.weight));
+        else tree.#remove(mutation.key);
+      }
     }
     tree.#store = store;
     return tree;
@@ -70,9 +89,19 @@ export class Smst {
       checkBytes("key", key, MAX_KEY_SIZE);
       checkBytes("value", value, MAX_VALUE_SIZE);
       const w = toWeight(weight);
-      // Copies: callers often reuse their buffers, and the tree keeps these for get() and proofs.
-      const k = key.slice();
-      const v = value.slice();
+      if (this.#values) {
+        // The store copies key and value into its log and can read them back: keep the ref, not the bytes.
+        const path = sha256Binary(key);
+        this.#checkSum(path, w);
+        const valueHash = hashValueBinary(value);
+        const { ref, stored } = this.#values.putRef(key, value, w);
+        this.#insert(new Leaf(path, undefined, undefined, w, ref, valueHash));
+        return stored;
+      }
+      // Copies (a Buffer's slice() would be a view): callers often reuse their buffers, and the tree keeps
+      // these for get() and proofs.
+      const k = new Uint8Array(key);
+      const v = new Uint8Array(value);
       this.#apply(k, v, w);
       return this.#store ? this.#store.put(k, v, w) : Promise.resolve();
     } catch (error) {
@@ -91,7 +120,7 @@ export class Smst {
       this.#assertOpen();
       checkBytes("key", key, MAX_KEY_SIZE);
       if (!this.#remove(key)) return Promise.resolve(false);
-      return this.#store ? this.#store.delete(key.slice()).then(() => true) : Promise.resolve(true);
+      return this.#store ? this.#store.delete(new Uint8Array(key)).then(() => true) : Promise.resolve(true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -104,8 +133,8 @@ export class Smst {
    * tree.get(relayHash); // { value: relayDigest, weight: 120n }
    */
   get(key: Uint8Array): { value: Uint8Array; weight: bigint } | undefined {
-    const leaf = findLeaf(this.#root, pathOf(key));
-    return leaf && { value: leaf.value, weight: leaf.weight };
+    const leaf = findLeaf(this.#root, sha256Binary(key));
+    return leaf && { value: this.#entryOf(leaf).value, weight: leaf.weight };
   }
 
   /**
@@ -115,8 +144,9 @@ export class Smst {
    * const { hash, sum, count } = tree.root();
    */
   root(): SmstRoot {
-    const digest = digestOf(this.#root);
-    return { hash: digest.slice(0, HASH_SIZE), sum: digestSum(digest), count: digestCount(digest) };
+    const root = this.#root;
+    const hash = binaryToBytes(hashOf(root)); // brings an inner root's sum and count up to date too
+    return { hash, sum: root?.sum ?? 0n, count: BigInt(root?.count ?? 0) };
   }
 
   /**
@@ -156,7 +186,8 @@ export class Smst {
       );
     }
     const { leaf, proof } = found;
-    return { leaf: { key: leaf.key, value: leaf.value, weight: leaf.weight, path: leaf.path }, proof };
+    const { key, value } = this.#entryOf(leaf);
+    return { leaf: { key, value, weight: leaf.weight, path: proof.leafPath.slice() }, proof };
   }
 
   /**
@@ -167,7 +198,7 @@ export class Smst {
    * const { proof } = tree.prove(relayHash);
    */
   prove(key: Uint8Array): ClosestResult {
-    return this.proveClosest(pathOf(key));
+    return this.proveClosest(binaryToBytes(sha256Binary(key)));
   }
 
   /**
@@ -177,7 +208,7 @@ export class Smst {
    * for (const { key, weight } of tree.entries()) console.log(key, weight);
    */
   *entries(): Generator<SmstEntry> {
-    for (const leaf of leaves(this.#root)) yield { key: leaf.key, value: leaf.value, weight: leaf.weight };
+    for (const leaf of leaves(this.#root)) yield this.#entryOf(leaf);
   }
 
   /**
@@ -204,7 +235,13 @@ export class Smst {
   }
 
   #apply(key: Uint8Array, value: Uint8Array, weight: bigint): void {
-    const path = pathOf(key);
+    const path = sha256Binary(key);
+    this.#checkSum(path, weight);
+    this.#insert(new Leaf(path, key, value, weight));
+  }
+
+  /** Throws when putting `weight` at `path` would take the total past a uint64. */
+  #checkSum(path: string, weight: bigint): void {
     // Only a replaced leaf's weight can bring an overflowing total back in range.
     if (
       this.#sum + weight > MAX_UINT64 &&
@@ -215,15 +252,24 @@ export class Smst {
         "split the work across trees or lower the weights",
       );
     }
-    const { root, replaced } = insertLeaf(this.#root, new Leaf(path, key, value, weight));
+  }
+
+  #insert(leaf: Leaf): void {
+    const { root, replaced } = insertLeaf(this.#root, leaf);
     this.#root = root;
     if (replaced) this.#sum -= replaced.weight;
     else this.#count++;
-    if (weight !== 0n) this.#sum += weight;
+    if (leaf.weight !== 0n) this.#sum += leaf.weight;
+  }
+
+  /** A leaf's key, value and weight: its own, or read back from the store. */
+  #entryOf(leaf: Leaf): SmstEntry {
+    if (leaf.key && leaf.value) return { key: leaf.key, value: leaf.value, weight: leaf.weight };
+    return (this.#values as SmstValueStore).readEntry(leaf.ref);
   }
 
   #remove(key: Uint8Array): boolean {
-    const { root, removed } = removeLeaf(this.#root, pathOf(key));
+    const { root, removed } = removeLeaf(this.#root, sha256Binary(key));
     if (!removed) return false;
     this.#root = root;
     this.#sum -= removed.weight;
@@ -234,6 +280,13 @@ export class Smst {
   #assertOpen(): void {
     if (this.#closed) throw new SmstError("the tree is closed", "open it again with Smst.open()");
   }
+}
+
+function isValueStore(store: SmstStore): store is SmstValueStore {
+  const s = store as Partial<SmstValueStore>;
+  return (
+    typeof s.putRef === "function" && typeof s.replayRefs === "function" && typeof s.readEntry === "function"
+  );
 }
 
 function toWeight(weight: bigint | number): bigint {
