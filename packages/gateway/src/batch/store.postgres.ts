@@ -3,6 +3,7 @@
 import type pg from "pg";
 import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { KeySpend } from "../keys/types.js";
+import { inTransaction } from "../store/inTransaction.js";
 import { migrateSchema } from "../store/migrateSchema.js";
 import { type KeyRow, keyFromRow, usageColumns, usageValues } from "../store/shared.js";
 import type { UsageRecord } from "../usage.js";
@@ -362,21 +363,7 @@ export class PostgresBatchStore implements BatchStore {
     return rows;
   }
 
-  async #transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      const result = await body(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((e: Error) => {
-        broken = e;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  #transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, body);
   }
 }

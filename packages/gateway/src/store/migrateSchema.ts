@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { inTransaction } from "./inTransaction.js";
 
 /**
  * The PostgreSQL advisory lock under which every gateway schema migration runs (core store, batch, verification).
@@ -19,10 +20,7 @@ export const schemaMigrationLock = 0x6465_6361;
  */
 export async function migrateSchema(pool: pg.Pool, module: string, schema: string): Promise<void> {
   const digest = createHash("sha256").update(schema).digest("hex");
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query("BEGIN");
+  await inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1)", [schemaMigrationLock]);
     await client.query(
       "CREATE TABLE IF NOT EXISTS gateway_schema (module TEXT PRIMARY KEY, digest TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -31,21 +29,12 @@ export async function migrateSchema(pool: pg.Pool, module: string, schema: strin
       "SELECT digest FROM gateway_schema WHERE module = $1",
       [module],
     );
-    if (rows[0]?.digest !== digest) {
-      await client.query(schema);
-      await client.query(
-        `INSERT INTO gateway_schema (module, digest, applied_at) VALUES ($1, $2, $3)
-         ON CONFLICT (module) DO UPDATE SET digest = EXCLUDED.digest, applied_at = EXCLUDED.applied_at`,
-        [module, digest, Date.now()],
-      );
-    }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch((e: Error) => {
-      broken = e;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+    if (rows[0]?.digest === digest) return;
+    await client.query(schema);
+    await client.query(
+      `INSERT INTO gateway_schema (module, digest, applied_at) VALUES ($1, $2, $3)
+       ON CONFLICT (module) DO UPDATE SET digest = EXCLUDED.digest, applied_at = EXCLUDED.applied_at`,
+      [module, digest, Date.now()],
+    );
+  });
 }

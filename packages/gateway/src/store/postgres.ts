@@ -5,6 +5,7 @@ import { emptySpend, periodStart, type ReserveAmount } from "../budget.js";
 import type { ApiKeyRecord, KeyLimits, KeySpend } from "../keys/types.js";
 import { type RateEvent, rateWindowMs } from "../ratelimit.js";
 import { maxUsagePage, type UsageQuery, type UsageRecord } from "../usage.js";
+import { inTransaction } from "./inTransaction.js";
 import { migrateSchema } from "./migrateSchema.js";
 import {
   admit,
@@ -357,21 +358,7 @@ export class PostgresStore implements GatewayStore {
     return rows[0] ? spendFromRow(rows[0]) : emptySpend(start);
   }
 
-  async #transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      const result = await body(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((e: Error) => {
-        broken = e; // the connection is gone: drop it from the pool rather than reuse it
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  #transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, body);
   }
 }
