@@ -12,13 +12,16 @@ export type DroppingServer = {
  * Starts a raw HTTP/1.1 server on 127.0.0.1 that answers the first request of every connection (200, a small
  * JSON body, keep-alive) and closes the connection unanswered when another request arrives on it: what a server
  * does when its keep-alive timeout fires just as a client reuses the connection. With `dropFirst`, it drops
- * every request, fresh connections included.
+ * every request, fresh connections included; with `cutAfterHeaders`, a dropped request gets a status line and
+ * headers before the connection breaks.
  *
  * @example
  * const server = await startDroppingServer();
  * await post(server.url); await post(server.url); // the second must be resent on a new connection
  */
-export async function startDroppingServer(options: { dropFirst?: boolean } = {}): Promise<DroppingServer> {
+export async function startDroppingServer(
+  options: { dropFirst?: boolean; cutAfterHeaders?: boolean } = {},
+): Promise<DroppingServer> {
   let answered = 0;
   let dropped = 0;
   const sockets = new Set<Socket>();
@@ -37,7 +40,11 @@ export async function startDroppingServer(options: { dropFirst?: boolean } = {})
       buffer = buffer.subarray(end + 4 + length);
       if (served > 0 || options.dropFirst) {
         dropped++;
-        socket.destroy();
+        // With cutAfterHeaders the answer starts (status and headers) and breaks off: the server saw the request.
+        if (options.cutAfterHeaders) {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{");
+          setTimeout(() => socket.destroy(), 20);
+        } else socket.destroy();
         return;
       }
       served++;

@@ -73,7 +73,9 @@ export function createBackendClient(backend: Backend, options: { timeoutMs: numb
               new BackendUnavailableError(`no response from ${backend.url} within ${options.timeoutMs} ms`),
             );
           }, options.timeoutMs);
+          let answered = false;
           req.on("response", (res) => {
+            answered = true;
             clearTimeout(timer);
             resolve(res);
           });
@@ -81,7 +83,7 @@ export function createBackendClient(backend: Backend, options: { timeoutMs: numb
             clearTimeout(timer);
             if (error instanceof BackendUnavailableError || signal.aborted) reject(error);
             // The backend closed an idle pooled connection as we reused it: it never saw this request.
-            else if (!retried && isStaleSocketError(req, error)) resolve(send(true));
+            else if (!retried && !answered && isStaleSocketError(req, error)) resolve(send(true));
             else reject(new BackendUnavailableError(`cannot reach ${backend.url}: ${error.message}`));
           });
           req.end(body);

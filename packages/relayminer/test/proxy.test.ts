@@ -40,4 +40,19 @@ describe("createBackendClient", () => {
       await server.close();
     }
   });
+
+  it("does not resend a request whose answer had started when the connection broke", async () => {
+    const server = await startDroppingServer({ cutAfterHeaders: true });
+    const client = createBackendClient({ url: server.url }, { timeoutMs: 5_000 });
+    try {
+      await readAll(await forward(client));
+      const res = await forward(client);
+      expect(res.statusCode).toBe(200);
+      await expect(readAll(res)).rejects.toThrow();
+      expect(server.counts()).toEqual({ answered: 1, dropped: 1 });
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
 });

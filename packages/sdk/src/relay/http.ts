@@ -42,14 +42,16 @@ export function post(args: {
       const timer = setTimeout(() => {
         req.destroy(new HeadersTimeoutError(`no response headers within ${args.timeoutMs} ms`));
       }, args.timeoutMs);
+      let answered = false;
       req.on("response", (res) => {
+        answered = true;
         clearTimeout(timer);
         resolve(res);
       });
       req.on("error", (error) => {
         clearTimeout(timer);
         // The RelayMiner closed an idle pooled connection as we reused it: it never saw this relay.
-        if (!retried && !signal.aborted && isStaleSocketError(req, error)) resolve(send(true));
+        if (!retried && !answered && !signal.aborted && isStaleSocketError(req, error)) resolve(send(true));
         else reject(error);
       });
       req.end(body);
