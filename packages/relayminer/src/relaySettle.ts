@@ -60,7 +60,7 @@ export async function settle(
     // a power loss drops the record and the relay is replayed, it lands on the same leaf (the tree is keyed by
     // relay hash): served twice, counted and paid once.
     await deps.replay.commit(request.session, relayHash, { durable: false });
-    mined = await tree.add(relay);
+    mined = await tree.add(relay, relayHash);
   } catch (error) {
     // Not recorded, so not served: refuse until the store takes writes again. The tree is reopened from its log
     // (what is durable) on next use, since the failed write may have left it ahead of the disk.

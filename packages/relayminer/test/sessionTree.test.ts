@@ -55,6 +55,17 @@ describe("SessionTree", () => {
     expect(applicable).toBeLessThan(100);
   });
 
+  it("takes the relay hash its caller already computed, and gives the same root as hashing it itself", async () => {
+    const hashing = await SessionTree.open({ domain: signers.domain, service, target: maxUint256 });
+    const given = await SessionTree.open({ domain: signers.domain, service, target: maxUint256 });
+    for (let i = 0; i < 20; i++) {
+      const relay = makeRelay(signers, i);
+      const mined = await given.add(relay, relayHash(relay, signers.domain));
+      expect(mined).toEqual(await hashing.add(relay));
+    }
+    expect(given.claimRoot()).toEqual(hashing.claimRoot());
+  });
+
   it("proves the closest leaf for any challenge path, with the relay as the leaf value", async () => {
     const tree = await SessionTree.open({ domain: signers.domain, service, target: maxUint256 });
     for (let i = 0; i < 64; i++) await tree.add(makeRelay(signers, i));

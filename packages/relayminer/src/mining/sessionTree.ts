@@ -82,15 +82,16 @@ export class SessionTree {
   /**
    * Offers a served relay: if its hash meets the difficulty it is inserted (durably, per the fsync policy).
    * Relays below the difficulty are counted by the caller's meter but earn nothing and are not stored.
+   * `hash` is the relay's hash when the caller already computed it from this same request (the RelayMiner did
+   * when it checked the signature): the hot path hashes each request once.
    */
-  async add(relay: Relay): Promise<MinedRelay> {
+  async add(relay: Relay, hash: Hex = relayHash(relay, this.options.domain)): Promise<MinedRelay> {
     if (this.#sealed) {
       // Its root is (being) claimed: a leaf added now would not be in the claim, and a proof over it would fail.
       throw new Error(
         "this session's claim is taken: its tree takes no more relays (the relay came too late)",
       );
     }
-    const hash = relayHash(relay, this.options.domain);
     const weight = relayWeight(this.options.service, relay);
     const applicable = isRewardApplicable(hash, this.options.target);
     if (applicable) await this.tree.update(hexToBytes(hash), hexToBytes(encodeRelay(relay)), weight);
